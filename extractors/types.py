@@ -1,0 +1,179 @@
+"""Plain data passed between pipeline stages.
+
+Every stage is a function over these dataclasses; none of them knows about
+Prefect or DuckDB, so tests can build them by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+EVENT_TYPES: tuple[str, ...] = (
+    "export_control",
+    "export_control_easing",
+    "agreement",
+    "investment",
+    "trade_measure",
+    "production_quota",
+    "stockpile",
+    "talks",
+    "industrial_policy",
+)
+
+
+def article_id_for(url: str) -> str:
+    """Stable article id: the first 16 hex chars of sha1(canonical url)."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """A feed declared in the configuration."""
+
+    url: str
+    name: str
+    language: str | None = None
+
+
+@dataclass
+class FeedState:
+    """What we remember about a feed between runs (conditional GET, health)."""
+
+    feed_url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled: datetime | None = None
+    last_success: datetime | None = None
+    consecutive_failures: int = 0
+    next_poll_after: datetime | None = None
+    last_error: str | None = None
+    last_new_items: int = 0
+
+
+@dataclass
+class ErrorRecord:
+    """One failure, kept as data: where, what kind, and whether a retry can help."""
+
+    stage: str  # "feed" | "article" | "nlp" | "alert"
+    url: str
+    kind: str  # short machine name, e.g. "http_404", "timeout", "blocked_address"
+    message: str  # a sentence a human understands
+    transient: bool
+    feed_url: str | None = None
+    http_status: int | None = None
+
+
+@dataclass
+class FeedEntry:
+    """One item of a feed, its link already canonicalised."""
+
+    feed_url: str
+    url: str
+    title: str = ""
+    summary: str = ""
+    published: datetime | None = None
+    guid: str | None = None
+
+
+@dataclass
+class FeedPoll:
+    """The outcome of polling one feed."""
+
+    feed_url: str
+    status: Literal["ok", "not_modified", "failed", "skipped"]
+    entries: list[FeedEntry] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    http_status: int | None = None
+    error: ErrorRecord | None = None
+
+
+@dataclass
+class Article:
+    """An article ready for NLP; `extraction` says where its text came from."""
+
+    url: str
+    title: str
+    text: str
+    published: datetime | None = None
+    feed_url: str | None = None
+    author: str | None = None
+    site: str | None = None
+    language: str | None = None
+    extraction: Literal["page", "feed", "input"] = "page"
+    fallback_reason: str | None = None
+    raw_html_gz: bytes | None = None
+    fetched_at: datetime | None = None
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            self.id = article_id_for(self.url)
+
+
+@dataclass
+class Mention:
+    """Where an event is stated in an article: sentence and character offsets."""
+
+    sentence: str
+    start: int
+    end: int
+    trigger: str
+
+
+@dataclass
+class Event:
+    """One event as stated by one article (mentions merged within the article)."""
+
+    type: str
+    date: str | None
+    date_precision: Literal["day", "month", "year"] | None
+    actors: list[str] = field(default_factory=list)
+    commodities: list[str] = field(default_factory=list)
+    amount: float | None = None
+    currency: str | None = None
+    mentions: list[Mention] = field(default_factory=list)
+    confidence: float = 1.0
+
+    def to_format(self) -> dict[str, Any]:
+        """The FORMAT.md representation (what `reewatch extract` writes)."""
+        out: dict[str, Any] = {
+            "type": self.type,
+            "date": self.date,
+            "date_precision": self.date_precision,
+            "actors": list(self.actors),
+            "commodities": list(self.commodities),
+        }
+        if self.amount is not None:
+            out["amount"] = self.amount
+            out["currency"] = self.currency
+        return out
+
+
+@dataclass
+class FetchSettings:
+    """Limits and manners for every HTTP request reewatch makes ([fetch] in the config)."""
+
+    timeout: float = 20.0  # total deadline for one response, seconds (not per read)
+    connect_timeout: float = 10.0
+    max_bytes: int = 5_000_000  # cap on the body as received
+    max_decompressed_bytes: int = 20_000_000  # cap after gzip/deflate/br inflation
+    max_feed_entries: int = 500  # entries kept from one feed document
+    concurrency: int = 8  # requests in flight overall
+    per_host: int = 2  # requests in flight per host
+    per_host_delay: float = 0.5  # seconds between two requests to the same host
+    retries: int = 2  # extra attempts on 5xx / 429 / timeouts / resets
+    backoff: float = 1.0  # first backoff, seconds; doubles each retry
+    max_retry_after: float = 30.0  # longest Retry-After we wait within a run
+    allow_hosts: list[str] = field(default_factory=list)  # "host:port" allowed though private
+    respect_robots: bool = True
+    contact: str = "https://github.com/reewatch/reewatch"
+    user_agent: str = ""  # default built from version and contact
+
+    def agent(self) -> str:
+        from extractors import __version__
+
+        return self.user_agent or f"reewatch/{__version__} (+{self.contact})"
