@@ -89,6 +89,7 @@ class FeedPoll:
     last_modified: str | None = None
     http_status: int | None = None
     error: ErrorRecord | None = None
+    dropped: dict[str, int] = field(default_factory=dict)  # entries left out: reason -> count
 
 
 @dataclass

@@ -88,6 +88,7 @@ class Settings:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     nlp: NLPSettings = field(default_factory=NLPSettings)
     article_batch: int = 200  # articles per NLP + database transaction
+    page_max_attempts: int = 5  # runs that retry a page failing transiently before the feed summary is kept
     source: str = "defaults"  # where the settings came from, for messages
 
 
@@ -139,8 +140,9 @@ def load_settings(config: Path | None = None, db: Path | None = None) -> Setting
         db_conf = data.pop("database")
         if "path" in db_conf:
             settings.db = (base / db_conf["path"]) if not Path(db_conf["path"]).is_absolute() else Path(db_conf["path"])
-    if "article_batch" in data:
-        settings.article_batch = int(data.pop("article_batch"))
+    for key in ("article_batch", "page_max_attempts"):
+        if key in data:
+            setattr(settings, key, int(data.pop(key)))
     if data:
         raise ConfigError(f"unknown section(s) {', '.join(sorted(data))} in {path}")
     env_db = os.environ.get("REEWATCH_DB")

@@ -1,0 +1,257 @@
+"""Fetch article pages and turn them into `Article`s (trafilatura text + metadata).
+
+A page that cannot give us text (blocked, gone, a PDF, a JavaScript shell)
+still yields an Article built from the feed entry's title and summary, marked
+extraction="feed" with a `fallback_reason`, so the event extractor sees every
+item. Transient failures (5xx, timeouts, resets) yield no article: the entry is
+returned in `ArticleBatch.retry` for the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import gzip
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import charset_normalizer
+import trafilatura
+
+from extractors.http import HTML_ACCEPT, BadContent, Fetcher, FetchError, run_async
+from extractors.types import Article, ErrorRecord, FeedEntry, FetchSettings
+
+MIN_TEXT_CHARS = 200  # shorter page text is a teaser or a JS shell; the feed is as good
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
+SNIFF_BYTES = 4096
+
+# Charset labels as browsers read them (WHATWG): the legacy label means the superset.
+CHARSET_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+}
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.IGNORECASE
+)
+_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)", re.IGNORECASE | re.DOTALL)
+_HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([a-zA-Z]{2,3})", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_MAGIC = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF8", "image/gif"),
+    (b"PK\x03\x04", "application/zip"),
+)
+
+
+@dataclass
+class ArticleBatch:
+    """What `fetch_articles` produced: articles, failures as data, entries to retry."""
+
+    articles: list[Article] = field(default_factory=list)
+    errors: list[ErrorRecord] = field(default_factory=list)
+    retry: list[FeedEntry] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _codec(label: str | None) -> str | None:
+    """A Python codec name for a charset label, or None if unknown."""
+    if not label:
+        return None
+    label = label.strip().lower()
+    label = CHARSET_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
+    """(text, codec used). Order: BOM, header charset, <meta> charset, detection, UTF-8.
+
+    A declared charset is used only if the bytes decode cleanly with it: a wrong
+    declaration (UTF-8 declared, Windows-1252 sent) is common and detection
+    beats mojibake.
+    """
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if body.startswith(bom):
+            return body.decode(name, errors="replace"), name
+    meta = _META_CHARSET.search(body[:SNIFF_BYTES])
+    declared = [_codec(header_charset), _codec(meta.group(1).decode("ascii") if meta else None)]
+    for name in filter(None, declared):
+        try:
+            return body.decode(name), name
+        except UnicodeDecodeError:
+            continue
+    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        name = _codec(best.encoding) or best.encoding
+        return body.decode(name, errors="replace"), name
+    fallback = next(filter(None, declared), "utf-8")
+    return body.decode(fallback, errors="replace"), fallback
+
+
+def sniff_kind(body: bytes, content_type: str | None) -> str | None:
+    """None if the body is HTML we should extract, else the media type it really is."""
+    head = body[:SNIFF_BYTES]
+    for magic, media in _MAGIC:
+        if head.startswith(magic):
+            return media
+    if content_type in HTML_TYPES:
+        return None
+    if (content_type is None or content_type in ("text/plain", "application/octet-stream")) and _HTML_START.match(head):
+        return None  # HTML served with a missing or generic Content-Type
+    return content_type or "unknown"
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+def _feed_text(entry: FeedEntry) -> str:
+    summary = html.unescape(_TAG.sub(" ", entry.summary or ""))
+    summary = re.sub(r"\s+", " ", summary).strip()
+    return "\n\n".join(part for part in (entry.title.strip(), summary) if part)
+
+
+def feed_article(entry: FeedEntry, reason: str, raw_html_gz: bytes | None = None) -> Article:
+    """An Article built from the feed entry alone (the page gave us nothing usable)."""
+    return Article(
+        url=entry.url,
+        title=entry.title,
+        text=_feed_text(entry),
+        published=entry.published,
+        feed_url=entry.feed_url,
+        extraction="feed",
+        fallback_reason=reason,
+        raw_html_gz=raw_html_gz,
+        fetched_at=datetime.now(UTC),
+    )
+
+
+def _as_datetime(value: str | None) -> datetime | None:
+    """trafilatura's "YYYY-MM-DD" as midnight UTC (the day is what it knows)."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def extract_article(
+    body: bytes,
+    url: str,
+    content_type: str | None,
+    charset: str | None,
+    entry: FeedEntry | None,
+) -> Article:
+    """Text and metadata of one fetched page (pure).
+
+    Falls back to the feed entry when the page is not HTML or yields under
+    MIN_TEXT_CHARS of text; without an entry that case raises BadContent.
+    The article's URL is the entry's canonical URL when there is one, so the
+    article id does not change when a site changes its redirects.
+    """
+    article_url = entry.url if entry else url
+    not_html = sniff_kind(body, content_type)
+    if not_html is not None:
+        reason = f"not_html: {not_html}"
+        if entry is None:
+            raise BadContent(f"page is {not_html}, not HTML", url=url, kind="not_html")
+        return feed_article(entry, reason)
+    text_html, _codec_used = decode_html(body, charset)
+    raw_gz = gzip.compress(body, compresslevel=6)
+    doc = trafilatura.bare_extraction(
+        text_html, url=url, with_metadata=True, include_comments=False, include_tables=True
+    )
+    text = (doc.text or "").strip() if doc is not None else ""
+    if len(text) < MIN_TEXT_CHARS:
+        if entry is None:
+            raise BadContent(
+                f"page yields only {len(text)} characters of text (JavaScript-only or a teaser?)",
+                url=url,
+                kind="empty_extraction",
+            )
+        return feed_article(entry, "empty_extraction", raw_html_gz=raw_gz)
+    assert doc is not None
+    lang = doc.language
+    if not lang:
+        match = _HTML_LANG.search(text_html[:SNIFF_BYTES])
+        lang = match.group(1).lower() if match else None
+    return Article(
+        url=article_url,
+        title=(doc.title or (entry.title if entry else "") or "").strip(),
+        text=text,
+        published=_as_datetime(doc.date) or (entry.published if entry else None),
+        feed_url=entry.feed_url if entry else None,
+        author=doc.author or None,
+        site=doc.sitename or doc.hostname or None,
+        language=lang,
+        extraction="page",
+        raw_html_gz=raw_gz,
+        fetched_at=datetime.now(UTC),
+    )
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+async def fetch_article(fetcher: Fetcher, entry: FeedEntry, batch: ArticleBatch) -> None:
+    """Fetch and extract one entry, adding the outcome to `batch`."""
+    try:
+        response = await fetcher.get(entry.url, accept=HTML_ACCEPT)
+    except FetchError as exc:
+        batch.errors.append(exc.to_record("article", entry.feed_url))
+        if exc.transient:
+            batch.retry.append(entry)
+        else:
+            batch.articles.append(feed_article(entry, exc.kind))
+        return
+    loop = asyncio.get_running_loop()
+    # trafilatura is CPU work: keep it off the event loop so downloads continue.
+    article = await loop.run_in_executor(
+        None,
+        extract_article,
+        response.body,
+        response.final_url,
+        response.content_type,
+        response.charset,
+        entry,
+    )
+    batch.articles.append(article)
+
+
+def fetch_articles(entries: list[FeedEntry], settings: FetchSettings) -> ArticleBatch:
+    """Fetch the pages of `entries` concurrently (sync entry point).
+
+    Duplicate URLs are fetched once. Memory stays bounded: at most
+    `settings.concurrency` bodies (each capped) are held at a time, and each is
+    dropped once extracted.
+    """
+    unique = list({entry.url: entry for entry in reversed(entries)}.values())[::-1]
+    batch = ArticleBatch()
+
+    async def run() -> None:
+        async with Fetcher(settings) as fetcher:
+            await asyncio.gather(*(fetch_article(fetcher, e, batch) for e in unique))
+
+    run_async(run())
+    order = {entry.url: i for i, entry in enumerate(unique)}
+    batch.articles.sort(key=lambda a: order.get(a.url, len(order)))
+    return batch

@@ -1,0 +1,257 @@
+"""The `reewatch` command line.
+
+Commands that only read the warehouse import neither Prefect nor spaCy, so they
+answer at once; `run`, `demo`, `serve`, `extract` and `eval` load them lazily.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.config import ConfigError, load_settings
+
+app = typer.Typer(
+    help="Watch the news for rare-earth and critical-minerals policy events.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file (default ./reewatch.toml if present).")]
+DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default $REEWATCH_DB or ./data/reewatch.duckdb).")]
+
+
+def _settings(config: Path | None, db: Path | None) -> Any:
+    try:
+        return load_settings(config, db)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """The table every run ends with; failed feeds are named one by one."""
+    table = Table(title=f"reewatch run {summary['run_id']}", show_header=True)
+    for col in ("feeds polled", "feeds failed", "new articles", "new events", "alerts sent"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(summary["feeds_polled"]), str(len(summary["feeds_failed"])), str(summary["new_articles"]),
+        str(len(summary["new_events"])), str(summary["alerts_sent"]),
+    )
+    console.print(table)
+    details = []
+    if summary.get("feeds_not_modified"):
+        details.append(f"{summary['feeds_not_modified']} feed(s) unchanged since last poll (HTTP 304)")
+    if summary.get("feeds_skipped"):
+        details.append(f"{summary['feeds_skipped']} failing feed(s) backed off this run")
+    if summary.get("fallback_articles"):
+        details.append(f"{summary['fallback_articles']} article(s) kept from the feed summary (page unusable)")
+    if summary.get("articles_retry_later"):
+        details.append(f"{summary['articles_retry_later']} page(s) failed transiently; retried next run")
+    if summary.get("alerts_pending"):
+        details.append(f"{summary['alerts_pending']} alert(s) pending delivery")
+    if summary.get("alerts_failed"):
+        details.append(f"{summary['alerts_failed']} alert(s) failed for good (see `reewatch alerts`)")
+    for line in details:
+        console.print(f"  - {line}")
+    if summary["feeds_failed"]:
+        console.print("[yellow]Unreachable or broken feeds:[/yellow]")
+        for url, reason in summary["feeds_failed"]:
+            console.print(f"  [yellow]✗[/yellow] {url}\n      {reason}")
+
+
+def _run_flow(config: Path | None, db: Path) -> dict[str, Any]:
+    from flows import runtime
+
+    runtime.configure()
+    from flows.daily import daily
+    from warehouse.db import DatabaseLocked
+
+    try:
+        return daily(config=str(config) if config else None, db=str(db))
+    except DatabaseLocked as exc:
+        _fail(str(exc))
+        raise  # unreachable, keeps type checkers calm
+
+
+@app.command()
+def run(config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Run the daily job once now: poll feeds, fetch, detect events, store, alert."""
+    settings = _settings(config, db)
+    with console.status("running the daily flow (Prefect)..."):
+        summary = _run_flow(config, settings.db)
+    print_summary(summary)
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="DuckDB file for the demo.")] = Path("data/demo.duckdb"),
+    port: Annotated[int, typer.Option(help="Loopback port of the demo news server (fixed so reruns see the same URLs).")] = 8765,
+    config: ConfigOpt = None,
+) -> None:
+    """Serve a small sample news world on loopback and run the daily flow against it."""
+    from flows.demo import DemoServer, write_demo_config
+
+    try:
+        server = DemoServer(port=port)
+    except OSError as exc:
+        _fail(f"cannot start the demo news server on 127.0.0.1:{port} ({exc}); try --port")
+        return
+    with server:
+        cfg = write_demo_config(server, db)
+        console.print(f"demo news server on {server.base_url} ({len(server.feed_specs())} feeds); database {db}")
+        with console.status("running the daily flow against the demo feeds (Prefect)..."):
+            summary = _run_flow(cfg, db)
+    print_summary(summary)
+    from warehouse import queries
+    from warehouse.db import connect
+
+    con = connect(db, read_only=True)
+    try:
+        events = queries.list_events(con, new=True)
+        pending = [a for a in _list_alerts(con) if a["status"] in ("pending", "sent") and a.get("run_id") == summary["run_id"]]
+    finally:
+        con.close()
+    console.rule("Timeline of new events")
+    if not events:
+        console.print("no new events in this run")
+    for e in sorted(events, key=lambda e: (e.get("date") or "", e.get("type") or "")):
+        console.print(f"[bold]{e.get('date') or '?':<10}[/bold] [cyan]{e['type']:<22}[/cyan] {e.get('summary') or ''}")
+    console.rule("Alerts")
+    urls = os.environ.get("REEWATCH_ALERT_URLS", "").split()
+    if not pending:
+        console.print("no new alerts")
+    for a in pending:
+        verb = "sent" if a["status"] == "sent" else ("would send" if not urls else a["status"])
+        console.print(f"{verb}: [{a['rule']}] {a.get('summary') or a['event_id']}")
+    if pending and not urls:
+        console.print("(set REEWATCH_ALERT_URLS to apprise URLs to deliver them)")
+
+
+def _list_alerts(con: Any, status: str | None = None) -> list[dict[str, Any]]:
+    from flows.alerts import list_alerts
+
+    return list_alerts(con, status=status)
+
+
+@app.command()
+def serve(config: ConfigOpt = None, db: DbOpt = None,
+          cron: Annotated[str, typer.Option(help="Cron schedule (UTC).")] = "0 6 * * *") -> None:
+    """Serve the daily flow on its schedule (a long-running Prefect process)."""
+    settings = _settings(config, db)
+    from flows import runtime
+
+    runtime.configure(quiet=False)
+    from flows.daily import daily
+
+    console.print(f"serving reewatch-daily on cron '{cron}' (UTC), database {settings.db}; Ctrl-C to stop")
+    daily.serve(
+        name="reewatch-daily",
+        cron=cron,
+        parameters={"config": str(config) if config else None, "db": str(settings.db)},
+        pause_on_shutdown=False,
+    )
+
+
+@app.command()
+def extract(
+    articles: Annotated[Path, typer.Argument(help="JSONL of articles: id, title, text, published, optional url.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Detect events in a JSONL file of articles (the evaluation contract)."""
+    from extractors.evaluate import extract_file
+    from flows.daily import get_extractor
+
+    if not articles.exists():
+        _fail(f"{articles} does not exist")
+    extract_file(articles, output, get_extractor())
+
+
+@app.command("eval")
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="Gold JSONL in the FORMAT.md format.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Score the extractor against a gold file and list misses and false alarms."""
+    from extractors.evaluate import evaluate_file, format_report
+    from flows.daily import get_extractor
+
+    if not gold.exists():
+        _fail(f"{gold} does not exist")
+    result = evaluate_file(gold, get_extractor())
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+    else:
+        console.print(format_report(result), markup=False, highlight=False)
+
+
+alerts_app = typer.Typer(help="The alert outbox: pending, sent and failed alerts.", invoke_without_command=True)
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.callback()
+def alerts_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="pending | sent | failed | sent_unconfirmed")] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """List alerts with their status and last error."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from warehouse.db import connect
+
+    settings = _settings(config, db)
+    con = connect(settings.db, read_only=True)
+    try:
+        rows = _list_alerts(con, status)
+    finally:
+        con.close()
+    table = Table(title="alerts")
+    for col in ("status", "rule", "event", "attempts", "created", "sent", "last error"):
+        table.add_column(col)
+    for a in rows:
+        table.add_row(a["status"], a["rule"], a.get("summary") or a["event_id"], str(a["attempts"]),
+                      str(a.get("created_at") or ""), str(a.get("sent_at") or ""), a.get("last_error") or "")
+    console.print(table)
+
+
+@alerts_app.command("test")
+def alerts_test(config: ConfigOpt = None) -> None:
+    """Send a test message to every channel in REEWATCH_ALERT_URLS and report each result."""
+    from flows.alerts import send_test
+
+    settings = _settings(config, None)
+    if not settings.alerts.urls():
+        _fail("REEWATCH_ALERT_URLS is empty: set it to one or more apprise URLs separated by spaces")
+    ok_all = True
+    for masked, ok, error in send_test(settings.alerts):
+        ok_all &= ok
+        console.print(f"{'[green]ok[/green]' if ok else '[red]failed[/red]'}  {masked}  {error or ''}")
+    if not ok_all:
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console script shim
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
