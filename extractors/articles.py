@@ -244,14 +244,22 @@ def fetch_articles(entries: list[FeedEntry], settings: FetchSettings) -> Article
     `settings.concurrency` bodies (each capped) are held at a time, and each is
     dropped once extracted.
     """
-    unique = list({entry.url: entry for entry in reversed(entries)}.values())[::-1]
+    unique: dict[str, FeedEntry] = {}
+    for entry in entries:
+        unique.setdefault(entry.url, entry)
     batch = ArticleBatch()
 
     async def run() -> None:
+        slots = asyncio.Semaphore(max(1, settings.concurrency))  # bodies in memory at once
+
+        async def one(entry: FeedEntry) -> None:
+            async with slots:
+                await fetch_article(fetcher, entry, batch)
+
         async with Fetcher(settings) as fetcher:
-            await asyncio.gather(*(fetch_article(fetcher, e, batch) for e in unique))
+            await asyncio.gather(*(one(e) for e in unique.values()))
 
     run_async(run())
-    order = {entry.url: i for i, entry in enumerate(unique)}
+    order = {url: i for i, url in enumerate(unique)}
     batch.articles.sort(key=lambda a: order.get(a.url, len(order)))
     return batch

@@ -271,8 +271,7 @@ def _corroborated(a: EventKey, b: EventKey) -> bool:
         return True
     if a.orgs & b.orgs:
         return True
-    specific = (a.commodities & b.commodities) - _GENERIC_COMMODITIES
-    return bool(specific) or (bool(a.commodities) and a.commodities == b.commodities)
+    return bool((a.commodities & b.commodities) - _GENERIC_COMMODITIES)
 
 
 def _dates_ok(a: EventKey, b: EventKey) -> bool:

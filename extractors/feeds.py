@@ -86,10 +86,11 @@ def parse_feed_detailed(
     doc = feedparser.parse(body, sanitize_html=True, resolve_relative_uris=False)
     raw_entries = doc.get("entries") or []
     if not raw_entries:
-        if doc.get("bozo"):
-            reason = doc.get("bozo_exception")
+        # An empty but well-formed feed is fine; bytes that are not a feed are not.
+        if doc.get("bozo") or not doc.get("version"):
+            reason = doc.get("bozo_exception") or "no RSS or Atom root element"
             raise BadContent(
-                f"not a readable RSS/Atom feed ({type(reason).__name__}: {reason}); "
+                f"not a readable RSS/Atom feed ({reason}); "
                 "check that the URL points at the feed, not at a web page",
                 url=feed_url,
                 kind="bad_feed",

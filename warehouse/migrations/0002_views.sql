@@ -11,7 +11,12 @@ ORDER BY started_at DESC, run_id DESC
 LIMIT 1;
 
 CREATE VIEW event_timeline AS
-SELECT e.event_id, e.date_start, e.date, e.date_precision, e.type, e.actors, e.commodities,
+SELECT e.event_id, e.date_start,
+       CAST(e.date_start + CASE e.date_precision WHEN 'year' THEN INTERVAL 1 YEAR
+                                                 WHEN 'month' THEN INTERVAL 1 MONTH
+                                                 ELSE INTERVAL 1 DAY END - INTERVAL 1 DAY AS DATE)
+           AS date_end,
+       e.date, e.date_precision, e.type, e.actors, e.commodities,
        e.amount, e.currency, e.summary, e.source_count, e.first_seen, e.last_seen, e.first_run_id
 FROM events e
 ORDER BY e.date_start NULLS LAST, e.event_id;

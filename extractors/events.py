@@ -1,0 +1,617 @@
+"""Rare-earth / critical-minerals policy events from article text (rules over a spaCy parse).
+
+Pipeline per batch of articles:
+
+1. relevance gate (extractors.relevance) drops articles that name no critical mineral;
+2. regex segmentation into sentences, keeping offsets; timeline date lines
+   ("Oct. 9, 2025:") become the date header of the next line; markup is blanked;
+3. only *candidate* sentences (a commodity term, or a trigger word next to one)
+   are parsed, in one `nlp.pipe` call for the whole batch;
+4. trigger rules from models/patterns/triggers.jsonl: a trigger noun must be governed
+   by a support verb of its type ("signed a framework", "expanded export controls"),
+   a trigger verb needs its object ("curbed exports"); modality, negation and
+   conditional clauses (models/patterns/modality.jsonl) veto a trigger;
+5. arguments: actors (ISO codes via the entity ruler; agencies add their country),
+   commodities, money (extractors.money), the date governing the trigger's clause
+   (extractors.dates), else the timeline header, else the publication date when the
+   clause is in the present / perfect tense;
+6. mentions of one event (same type, compatible date, nested actor sets) merge.
+
+Mention offsets index `article.text`. A mention found in the title has negative
+offsets: the title is treated as if it preceded the text with one separator, so
+title char i has offset i - len(title) - 1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from extractors.dates import DateMention, date_header, find_dates
+from extractors.evaluate import dates_compatible
+from extractors.money import find_money
+from extractors.relevance import has_commodity, is_relevant
+from extractors.types import Article, Event, Mention
+
+MAX_TEXT_CHARS = 200_000  # text beyond this is not read (1 MB pages are furniture)
+MAX_SEGMENT_CHARS = 600  # longer "sentences" (no punctuation) are cut into chunks
+MAX_CANDIDATES = 300  # parsed sentences per article at most
+WINDOW = 2  # sentences either side in which a commodity term licenses a trigger
+
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "inc", "corp", "co", "ltd", "no", "vs", "gov", "sen", "rep",
+    "gen", "prof", "jr", "sr", "u.s", "u.k", "e.u", "u.n", "a.m", "p.m", "etc", "e.g", "i.e",
+    "approx", "dept", "est", "fig", "lt", "col", "capt", "adm", "sgt", "pres",
+}
+_SENT_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
+_TAG = re.compile(r"<[^<>\n]{0,300}>|&[a-z]{2,6};|&#\d{1,5};")
+_TRIGGER_HINT = re.compile(
+    r"\b(export|control|curb|ban|restrict|licen[cs]|sign|ink|deal|agree|pact|framework|"
+    r"memorand|mou|partnership|accord|invest|loan|financ|fund|stake|equity|plant|refiner|"
+    r"facilit|mine\b|tariff|dut(?:y|ies)|investigat|probe|quota|stockpil|reserve|talk|"
+    r"negotiat|summit|meet|call|truce|consensus|dialogue|ministerial|order|law|strateg|"
+    r"program|polic|rule|fast-track|suspen|lift|eas|exempt|resum|halt|sanction|sign)",
+    re.IGNORECASE,
+)
+_FUTURE_AUX = {"will", "'ll", "shall"}
+_PRESENT_TAGS = {"VBZ", "VBP"}
+
+
+class ExtractionError(RuntimeError):
+    """The NLP stage cannot run (e.g. no spaCy model); per-article problems never raise."""
+
+
+@dataclass
+class _Seg:
+    text: str
+    start: int
+    line: int
+    header: DateMention | None = None
+    is_title: bool = False
+    commodity: bool = False
+    doc: object | None = None
+
+
+@dataclass
+class _Rule:
+    type: str
+    cue: str
+    lemmas: set[str]
+    modifiers: set[str] = field(default_factory=set)
+    of_modifiers: set[str] = field(default_factory=set)
+    support: set[str] | None = None
+    easing_support: set[str] = field(default_factory=set)
+    objects: set[str] = field(default_factory=set)
+    trade_filter: bool = False
+
+
+@dataclass
+class _Cand:
+    type: str
+    trigger: object  # spaCy Token
+    verb: object | None
+    seg: _Seg
+    actors: list[str] = field(default_factory=list)
+    commodities: list[str] = field(default_factory=list)
+    date: str | None = None
+    precision: str | None = None
+    amount: float | None = None
+    currency: str | None = None
+    split_with: list[str] = field(default_factory=list)
+
+
+def _load_rules() -> tuple[list[_Rule], dict[str, set[str]]]:
+    from models import read_patterns
+
+    rules = []
+    for r in read_patterns("triggers"):
+        rules.append(
+            _Rule(
+                type=r["type"],
+                cue=r["cue"],
+                lemmas=set(r["lemmas"]),
+                modifiers=set(r.get("modifiers", [])),
+                of_modifiers=set(r.get("of_modifiers", [])),
+                support=set(r["support"]) if "support" in r else None,
+                easing_support=set(r.get("easing_support", [])),
+                objects=set(r.get("objects", [])),
+                trade_filter=bool(r.get("trade_filter")),
+            )
+        )
+    modality = {r["kind"]: set(r["lemmas"]) for r in read_patterns("modality")}
+    return rules, modality
+
+
+def _blank_markup(text: str) -> str:
+    """Replace tags/entities by spaces of equal length so offsets stay valid."""
+    return _TAG.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _split_sentences(line: str, base: int) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    pos = 0
+    for m in _SENT_END.finditer(line):
+        end = m.start() + 1
+        prev = re.search(r"([A-Za-z.]+)\.$", line[pos:end])
+        if prev and (prev.group(1).lower().rstrip(".") in _ABBREV or re.fullmatch(r"[A-Z]", prev.group(1))):
+            continue
+        out.append((line[pos:end], base + pos))
+        pos = m.end()
+    out.append((line[pos:], base + pos))
+    res: list[tuple[str, int]] = []
+    for s, off in out:
+        while len(s) > MAX_SEGMENT_CHARS:
+            cut = max(s.rfind("; ", 0, MAX_SEGMENT_CHARS), s.rfind(", ", 0, MAX_SEGMENT_CHARS))
+            if cut < MAX_SEGMENT_CHARS // 3:
+                cut = s.rfind(" ", 0, MAX_SEGMENT_CHARS)
+            if cut <= 0:
+                cut = MAX_SEGMENT_CHARS
+            res.append((s[: cut + 1], off))
+            s, off = s[cut + 1 :], off + cut + 1
+        if s.strip():
+            res.append((s, off))
+    return res
+
+
+def segment(article: Article) -> list[_Seg]:
+    """Title plus text sentences with offsets; timeline date lines become headers."""
+    pub = _pub_date(article)
+    segs: list[_Seg] = []
+    title = _blank_markup(article.title or "")
+    if title.strip():
+        segs.append(_Seg(title, -len(title) - 1, -1, is_title=True, commodity=has_commodity(title)))
+    text = _blank_markup((article.text or "")[:MAX_TEXT_CHARS])
+    pending: DateMention | None = None
+    pos = 0
+    for n, line in enumerate(text.split("\n")):
+        base = pos
+        pos += len(line) + 1
+        if not line.strip():
+            continue
+        hdr = date_header(line, pub) if len(line) < 40 else None
+        if hdr is not None:
+            pending = hdr
+            continue
+        for s, off in _split_sentences(line, base):
+            lead = len(s) - len(s.lstrip())
+            segs.append(_Seg(s.strip(), off + lead, n, header=pending, commodity=has_commodity(s)))
+        pending = None
+    return segs
+
+
+def _pub_date(article: Article) -> date:
+    p = article.published
+    if isinstance(p, datetime):
+        return p.date()
+    if isinstance(p, date):
+        return p
+    return datetime.now().date()
+
+
+def _is_cand(segs: list[_Seg], i: int, title_commodity: bool) -> bool:
+    s = segs[i]
+    if s.commodity:
+        return True
+    if not _TRIGGER_HINT.search(s.text):
+        return False
+    lo, hi = max(0, i - WINDOW), min(len(segs), i + WINDOW + 1)
+    return title_commodity or any(x.commodity for x in segs[lo:hi])
+
+
+class EventExtractor:
+    """Find FORMAT.md events in articles. Load once, call `extract` on batches."""
+
+    def __init__(self, nlp=None) -> None:
+        import models
+
+        try:
+            self.nlp = nlp if nlp is not None else models.load_nlp()
+        except models.ModelNotAvailableError as exc:
+            raise ExtractionError(str(exc)) from exc
+        if models.RULER_NAME not in self.nlp.pipe_names:
+            ruler = self.nlp.add_pipe(
+                "entity_ruler", name=models.RULER_NAME, config={"overwrite_ents": True}
+            )
+            ruler.add_patterns(models.entity_patterns(self.nlp))
+        self.rules, self.modality = _load_rules()
+        self.agency_country = models.agency_countries()
+        self.weak = models.weak_commodity_patterns()
+        self.nlp_version = f"rules-{models.patterns_hash()}/{models.model_version(self.nlp)}"
+
+    # ------------------------------------------------------------------ batch
+    def extract(self, articles: Sequence[Article]) -> list[list[Event]]:
+        """One list of events per article, in input order; deterministic."""
+        plans: list[list[_Seg] | None] = []
+        to_parse: list[_Seg] = []
+        for art in articles:
+            if not (art.text or art.title) or not is_relevant(art):
+                plans.append(None)
+                continue
+            segs = segment(art)
+            title_com = any(s.is_title and s.commodity for s in segs)
+            chosen = [s for i, s in enumerate(segs) if s.is_title or _is_cand(segs, i, title_com)]
+            to_parse.extend(chosen[:MAX_CANDIDATES])
+            plans.append(segs)
+        for seg, doc in zip(to_parse, self.nlp.pipe([s.text for s in to_parse], batch_size=64), strict=True):
+            seg.doc = doc
+        out: list[list[Event]] = []
+        for art, segs in zip(articles, plans, strict=True):
+            out.append([] if segs is None else self._article_events(art, segs))
+        return out
+
+    # ---------------------------------------------------------------- article
+    def _article_events(self, art: Article, segs: list[_Seg]) -> list[Event]:
+        pub = _pub_date(art)
+        country_counts: Counter[str] = Counter()
+        for s in segs:
+            if s.doc is not None:
+                for e in s.doc.ents:
+                    if e.label_ == "GPE":
+                        country_counts[e.ent_id_] += 1
+        title_seg = next((s for s in segs if s.is_title), None)
+        cands: list[_Cand] = []
+        for i, s in enumerate(segs):
+            if s.doc is None or s.is_title:
+                continue
+            found = self._triggers(s)
+            if not found:
+                continue
+            types = {c.type for c in found}
+            if "stockpile" in types:
+                found = [c for c in found if c.type != "investment"]
+            if types & {"export_control", "export_control_easing", "trade_measure"}:
+                found = [c for c in found if c.type != "industrial_policy"]
+            for c in found:
+                if self._fill(c, segs, i, title_seg, country_counts, pub):
+                    cands.extend(self._split(c))
+        return self._merge(cands)
+
+    # --------------------------------------------------------------- triggers
+    def _triggers(self, seg: _Seg) -> list[_Cand]:
+        doc = seg.doc
+        out: list[_Cand] = []
+        seen: set[tuple[str, int]] = set()
+        for tok in doc:
+            lem = tok.lemma_.lower()
+            for rule in self.rules:
+                if lem not in rule.lemmas and tok.lower_ not in rule.lemmas:
+                    continue
+                typ = self._match_rule(rule, tok)
+                if typ is None:
+                    continue
+                verb = tok if rule.cue == "verb" else _governor(tok)
+                if self._vetoed(tok, verb):
+                    continue
+                key = (typ, verb.i if verb is not None else tok.i)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(_Cand(typ, tok, verb, seg))
+        return out
+
+    def _match_rule(self, rule: _Rule, tok) -> str | None:
+        if rule.cue == "verb":
+            if tok.pos_ not in ("VERB",):
+                return None
+            if rule.objects and not _has_object(tok, rule.objects):
+                return None
+            return rule.type
+        if tok.pos_ not in ("NOUN", "PROPN"):
+            return None
+        if rule.modifiers and not self._modified(tok, rule.modifiers):
+            return None
+        if rule.of_modifiers and not _of_modified(tok, rule.of_modifiers):
+            return None
+        if rule.trade_filter and not _trade_ok(tok):
+            return None
+        if rule.support is None:
+            return rule.type
+        verbs = _support_verbs(tok)
+        if rule.easing_support and any(v.lemma_.lower() in rule.easing_support for v in verbs):
+            return "export_control_easing"
+        if any(v.lemma_.lower() in rule.support for v in verbs):
+            return rule.type
+        return None
+
+    def _modified(self, tok, mods: set[str]) -> bool:
+        want_com = "@COMMODITY" in mods
+        for c in tok.children:
+            if c.lemma_.lower() in mods or c.lower_ in mods:
+                return True
+            if want_com and c.ent_type_ == "COMMODITY":
+                return True
+        doc = tok.doc
+        for j in range(max(0, tok.i - 3), tok.i):
+            if doc[j].lemma_.lower() in mods or doc[j].lower_ in mods:
+                return True
+            if want_com and doc[j].ent_type_ == "COMMODITY" and doc[j].ent_iob_:
+                return True
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ in ("on", "of", "to", "for"):
+                for t in c.subtree:
+                    if t.lemma_.lower() in mods or t.lower_ in mods:
+                        return True
+                    if want_com and t.ent_type_ == "COMMODITY":
+                        return True
+        return False
+
+    def _vetoed(self, tok, verb) -> bool:
+        """Modality, negation, conditionals and questions veto a trigger."""
+        modal, hyp = self.modality["modal"], self.modality["hypothetical_head"]
+        neg, marker = self.modality["negation"], self.modality["marker"]
+        for t in (tok, verb):
+            if t is None:
+                continue
+            for c in t.children:
+                if c.dep_ in ("aux", "auxpass") and c.lemma_.lower() in modal:
+                    return True
+                if c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no"):
+                    return True
+                if c.dep_ == "mark" and c.lower_ in marker:
+                    return True
+        cur = verb if verb is not None else tok
+        for _ in range(4):
+            if cur.dep_ in ("xcomp", "ccomp", "advcl", "pcomp", "acomp", "dobj", "pobj", "prep", "conj", "relcl", "acl", "auxpass", "attr"):
+                head = cur.head
+                if head.lemma_.lower() in hyp and head.i != cur.i:
+                    if cur.dep_ != "conj":
+                        return True
+                for c in head.children:
+                    if c.dep_ in ("aux",) and c.lemma_.lower() in modal and cur.dep_ in ("xcomp", "conj"):
+                        return True
+                    if c.dep_ == "neg" and cur.dep_ in ("xcomp", "ccomp"):
+                        return True
+                    if c.dep_ == "mark" and c.lower_ in marker and cur.dep_ in ("xcomp", "conj"):
+                        return True
+                cur = head
+            else:
+                break
+        sent = tok.sent.text.rstrip()
+        return sent.endswith("?")
+
+    # -------------------------------------------------------------- arguments
+    def _ents(self, seg: _Seg) -> tuple[list[str], list[str]]:
+        actors: list[str] = []
+        coms: list[str] = []
+        strong = False
+        if seg.doc is None:
+            return actors, coms
+        for e in seg.doc.ents:
+            eid = e.ent_id_ or e.text
+            if e.label_ == "GPE":
+                actors.append(eid)
+            elif e.label_ == "AGENCY":
+                if eid in self.agency_country:
+                    actors.append(self.agency_country[eid])
+                actors.append(eid)
+            elif e.label_ in ("COMPANY", "ORG"):
+                actors.append(eid)
+            elif e.label_ == "COMMODITY":
+                if e.text.lower() not in self.weak:
+                    strong = True
+                coms.append(eid)
+        if not strong:
+            coms = [c for c in coms if c in ("critical minerals",)] if coms else []
+        return list(dict.fromkeys(actors)), list(dict.fromkeys(coms))
+
+    def _fill(self, c: _Cand, segs, i, title_seg, country_counts, pub) -> bool:
+        seg = c.seg
+        actors, coms = self._ents(seg)
+        if not coms:
+            same = [x for x in segs[max(0, i - WINDOW) : i + WINDOW + 1] if x.doc is not None and not x.is_title]
+            for x in same:
+                coms += self._ents(x)[1]
+            if not coms and c.type in ("talks", "agreement") and title_seg is not None:
+                coms = self._ents(title_seg)[1] if title_seg.commodity else []
+            if not coms:
+                return False
+        if c.type == "trade_measure" and not any(
+            t.ent_type_ == "COMMODITY" for t in list(c.trigger.subtree) + list(c.trigger.doc[c.trigger.i + 1 : c.trigger.i + 8])
+        ):
+            return False
+        if not actors:
+            for x in reversed(segs[max(0, i - 3) : i]):
+                if x.doc is not None and not x.is_title:
+                    actors = self._ents(x)[0]
+                    if actors:
+                        break
+        if not actors and title_seg is not None:
+            actors = self._ents(title_seg)[0]
+        if not actors and country_counts:
+            actors = [country_counts.most_common(1)[0][0]]
+        if not actors:
+            return False
+        c.actors = actors
+        c.commodities = list(dict.fromkeys(coms))
+        if not self._date(c, pub):
+            return False
+        if c.type in ("investment", "agreement", "stockpile", "trade_measure"):
+            money = find_money(seg.text)
+            if money:
+                tpos = c.trigger.idx
+                best = min(money, key=lambda m: abs(m.start - tpos))
+                c.amount, c.currency = best.amount, best.currency
+        c.split_with = self._split_targets(c)
+        return True
+
+    def _date(self, c: _Cand, pub: date) -> bool:
+        seg, verb = c.seg, c.verb
+        head = verb if verb is not None else c.trigger
+        future = _is_future(head)
+        found = find_dates(seg.text, pub, future)
+        if found:
+            lo, hi = _clause_span(head)
+            inside = [d for d in found if d.start >= lo and d.end <= hi] or found
+            tpos = c.trigger.idx
+            best = min(inside, key=lambda d: (abs(d.start - tpos), d.start))
+            c.date, c.precision = best.date, best.precision
+            return True
+        if seg.header is not None:
+            c.date, c.precision = seg.header.date, seg.header.precision
+            return True
+        if _is_now(head):
+            c.date, c.precision = pub.isoformat(), "day"
+            return True
+        return False
+
+    def _split_targets(self, c: _Cand) -> list[str]:
+        """Plural agreements "with Malaysia and Thailand" are one event per counterparty."""
+        if c.type != "agreement" or c.trigger.tag_ not in ("NNS", "NNPS"):
+            return []
+        targets: list[str] = []
+        for t in c.trigger.subtree:
+            if t.dep_ == "prep" and t.lower_ == "with":
+                for x in t.subtree:
+                    if x.ent_type_ == "GPE" and x.ent_iob_ == "B":
+                        targets.append(x.ent_id_)
+        return list(dict.fromkeys(targets)) if len(set(targets)) > 1 else []
+
+    def _split(self, c: _Cand) -> list[_Cand]:
+        if not c.split_with:
+            return [c]
+        base = [a for a in c.actors if a not in c.split_with]
+        out = []
+        for t in c.split_with:
+            out.append(
+                _Cand(c.type, c.trigger, c.verb, c.seg, base + [t], c.commodities, c.date,
+                      c.precision, c.amount, c.currency)
+            )
+        return out
+
+    # ------------------------------------------------------------------ merge
+    def _merge(self, cands: list[_Cand]) -> list[Event]:
+        events: list[Event] = []
+        for c in cands:
+            m = Mention(
+                sentence=c.seg.text,
+                start=c.seg.start,
+                end=c.seg.start + len(c.seg.text),
+                trigger=c.trigger.text if c.verb is None else f"{c.verb.text}/{c.trigger.text}",
+            )
+            new = {"type": c.type, "date": c.date, "date_precision": c.precision}
+            target = None
+            for ev in events:
+                if ev.type != c.type:
+                    continue
+                if not dates_compatible({"date": ev.date, "date_precision": ev.date_precision}, new):
+                    continue
+                a, b = set(ev.actors), set(c.actors)
+                if a <= b or b <= a or len(a & b) * 2 >= len(a | b):
+                    target = ev
+                    break
+            if target is None:
+                events.append(
+                    Event(c.type, c.date, c.precision, list(c.actors), list(c.commodities),
+                          c.amount, c.currency, [m])
+                )
+                continue
+            target.mentions.append(m)
+            target.actors = list(dict.fromkeys(target.actors + c.actors))
+            target.commodities = list(dict.fromkeys(target.commodities + c.commodities))
+            if _RANK[c.precision] < _RANK[target.date_precision]:
+                target.date, target.date_precision = c.date, c.precision
+            if target.amount is None and c.amount is not None:
+                target.amount, target.currency = c.amount, c.currency
+        return events
+
+
+_RANK = {"day": 0, "month": 1, "year": 2, None: 3}
+
+
+# ---------------------------------------------------------------- parse helpers
+def _governor(tok):
+    """The verb that governs a trigger noun (through prepositions, compounds, conjuncts)."""
+    cur = tok
+    for _ in range(6):
+        if cur.dep_ == "ROOT" or cur.head.i == cur.i:
+            return cur if cur.pos_ in ("VERB", "AUX") else None
+        cur = cur.head
+        if cur.pos_ in ("VERB", "AUX"):
+            return cur
+    return None
+
+
+def _support_verbs(tok) -> list:
+    """Verbs that could make a trigger noun an event: its governor and its relative clauses."""
+    verbs = []
+    g = _governor(tok)
+    if g is not None:
+        verbs.append(g)
+        if g.dep_ in ("xcomp", "conj", "ccomp") and g.head.pos_ == "VERB":
+            verbs.append(g.head)
+        for c in g.children:
+            if c.dep_ == "prt":
+                pass
+    for c in tok.children:
+        if c.dep_ in ("relcl", "acl") and c.pos_ == "VERB":
+            verbs.append(c)
+    for c in tok.head.children if tok.dep_ in ("compound", "conj") else []:
+        if c.dep_ in ("relcl", "acl") and c.pos_ == "VERB":
+            verbs.append(c)
+    return verbs
+
+
+def _has_object(verb, objects: set[str]) -> bool:
+    if not objects:
+        return True
+    for c in verb.children:
+        if c.dep_ in ("dobj", "nsubjpass", "prep", "attr", "oprd", "dative", "xcomp", "advmod", "npadvmod"):
+            for t in c.subtree:
+                if t.lemma_.lower() in objects or t.lower_ in objects:
+                    return True
+    return False
+
+
+def _of_modified(tok, mods: set[str]) -> bool:
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ in ("of", "on", "to", "for"):
+            for t in c.subtree:
+                if t.lemma_.lower() in mods or t.lower_ in mods:
+                    return True
+        if c.dep_ == "compound" and (c.lemma_.lower() in mods or c.lower_ in mods):
+            return True
+    return False
+
+
+def _trade_ok(tok) -> bool:
+    lem = tok.lemma_.lower()
+    if lem in ("probe", "investigation", "inquiry"):
+        window = tok.doc.text.lower()
+        return any(k in window for k in ("import", "232", "dumping", "national security"))
+    if lem in ("import", "quota"):
+        return False
+    return True
+
+
+def _is_future(v) -> bool:
+    for c in v.children:
+        if c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE_AUX:
+            return True
+    if v.dep_ == "xcomp" and v.head.lemma_.lower() in ("schedule", "set", "due", "plan", "expect", "go"):
+        return True
+    for c in v.children:
+        if c.lower_ in ("scheduled", "due", "set") and c.dep_ in ("acomp", "xcomp", "advcl"):
+            return True
+    return False
+
+
+def _is_now(v) -> bool:
+    """Present, present perfect or imminent future: the event is news of the publication day."""
+    if v.tag_ in _PRESENT_TAGS:
+        return True
+    for c in v.children:
+        if c.dep_ in ("aux", "auxpass") and c.tag_ in _PRESENT_TAGS | {"MD"}:
+            if c.lower_ in ("will", "has", "have", "is", "are", "am", "'s", "'re", "shall"):
+                return True
+    if v.dep_ in ("xcomp", "conj") and v.head.tag_ in _PRESENT_TAGS:
+        return True
+    return False
+
+
+def _clause_span(v) -> tuple[int, int]:
+    toks = list(v.subtree)
+    return toks[0].idx, toks[-1].idx + len(toks[-1].text)

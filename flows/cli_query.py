@@ -1,0 +1,316 @@
+"""The analyst's commands: events, timeline, sources, feeds, report, export.
+
+They only read the warehouse, so this module imports duckdb, typer and rich but
+never Prefect or spaCy (a test checks sys.modules): answers come at once, even
+while nothing else of the pipeline is installed or warm.
+
+Importing this module registers the commands on `flows.cli.app` (flows/cli.py
+imports it once, at its end).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from extractors.geo import country_code
+from extractors.types import EVENT_TYPES
+from flows import render
+from flows.cli import ConfigOpt, DbOpt, app
+from flows.config import ConfigError, load_settings
+from warehouse import queries
+from warehouse.db import WarehouseError, connect
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+SinceOpt = Annotated[str | None, typer.Option(
+    "--since", help="Events dated on or after: YYYY-MM-DD, YYYY-MM, YYYY, today, yesterday or Nd (N days ago).")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Events dated on or before (same forms as --since).")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def parse_day(text: str | None, *, today: date | None = None) -> date | None:
+    """A day from the forms analysts type; the start of a month or year for coarse forms."""
+    if text is None:
+        return None
+    s = text.strip().lower()
+    today = today or datetime.now(UTC).date()
+    if s == "today":
+        return today
+    if s == "yesterday":
+        return today - timedelta(days=1)
+    if m := re.fullmatch(r"(\d+)\s*d", s):
+        return today - timedelta(days=int(m.group(1)))
+    try:
+        if re.fullmatch(r"\d{4}", s):
+            return date(int(s), 1, 1)
+        if re.fullmatch(r"\d{4}-\d{2}", s):
+            return date(int(s[:4]), int(s[5:]), 1)
+        return date.fromisoformat(s)
+    except ValueError:
+        pass
+    raise typer.BadParameter(f"{text!r} is not a date: use YYYY-MM-DD, YYYY-MM, YYYY, today, yesterday or Nd")
+
+
+def parse_until(text: str | None, *, today: date | None = None) -> date | None:
+    """Like parse_day, but a coarse form means its last day ('2025-10' -> 2025-10-31)."""
+    day = parse_day(text, today=today)
+    if day is None or text is None:
+        return day
+    s = text.strip()
+    if re.fullmatch(r"\d{4}", s):
+        return date(day.year, 12, 31)
+    if re.fullmatch(r"\d{4}-\d{2}", s):
+        following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        return following - timedelta(days=1)
+    return day
+
+
+def country_codes(values: list[str] | None) -> list[str] | None:
+    """ISO codes from codes or names ('China', 'cn', 'U.S.', 'EU')."""
+    if not values:
+        return None
+    codes = []
+    for value in values:
+        text = value.strip()
+        code = country_code(text) or (text.upper() if re.fullmatch(r"[A-Za-z]{2}", text) else None)
+        if code is None:
+            raise typer.BadParameter(f"unknown country {value!r}: use an ISO code (CN, US, JP) or a name (China)")
+        codes.append(code)
+    return codes
+
+
+def event_types(values: list[str] | None) -> list[str] | None:
+    """Validated event types; '-' and spaces accepted for '_' ('export-control')."""
+    if not values:
+        return None
+    out = []
+    for value in values:
+        kind = re.sub(r"[\s-]+", "_", value.strip().lower())
+        if kind not in EVENT_TYPES:
+            raise typer.BadParameter(f"unknown type {value!r}; known: {', '.join(EVENT_TYPES)}")
+        out.append(kind)
+    return out
+
+
+@contextmanager
+def reader(config: Path | None, db: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the configured warehouse; errors become one clear line."""
+    try:
+        settings = load_settings(config, db)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    try:
+        con = connect(settings.db, read_only=True)
+    except WarehouseError as exc:
+        _fail(str(exc))
+        raise  # unreachable
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def resolve_event_id(con: duckdb.DuckDBPyConnection, prefix: str) -> str:
+    """The one event id starting with `prefix`; typed errors name the candidates."""
+    rows = con.execute(
+        "SELECT event_id FROM events WHERE starts_with(event_id, ?) ORDER BY event_id LIMIT 11",
+        [prefix.strip()],
+    ).fetchall()
+    if not rows:
+        _fail(f"no event id starts with {prefix!r}; `reewatch events` lists them")
+    if len(rows) > 1:
+        shown = ", ".join(r[0] for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
+        _fail(f"{prefix!r} matches several events ({shown}); give more of the id")
+    return str(rows[0][0])
+
+
+def event_by_id(con: duckdb.DuckDBPyConnection, event_id: str) -> dict[str, Any]:
+    """One row of event_timeline (queries has no by-id lookup)."""
+    cur = con.execute("SELECT * FROM event_timeline WHERE event_id = ?", [event_id])
+    cols = [d[0] for d in cur.description or []]
+    row = cur.fetchone()
+    if row is None:
+        _fail(f"event {event_id} not found")
+    return dict(zip(cols, row, strict=True))
+
+
+@app.command("events", rich_help_panel="Query the warehouse")
+def events_cmd(
+    new: Annotated[bool, typer.Option("--new", help="Only events first seen in the latest run.")] = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    types: Annotated[list[str] | None, typer.Option("--type", "-t", help=f"Event type (repeatable): {', '.join(EVENT_TYPES)}.")] = None,
+    countries: Annotated[list[str] | None, typer.Option("--country", help="Country actor (repeatable): ISO code or name, e.g. CN or China.")] = None,
+    commodities: Annotated[list[str] | None, typer.Option("--commodity", help="Commodity (repeatable), e.g. 'rare earths', gallium.")] = None,
+    companies: Annotated[list[str] | None, typer.Option("--company", help="Organisation actor (repeatable), e.g. Lynas.")] = None,
+    min_amount: Annotated[float | None, typer.Option("--min-amount", help="Only events with an amount at least this (in its own currency).")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """List events with their one-line summary, date, actors, commodities, amount and sources."""
+    filters = dict(
+        new=new, since=parse_day(since), until=parse_until(until), types=event_types(types),
+        countries=country_codes(countries), commodities=commodities, companies=companies,
+        min_amount=min_amount,
+    )
+    with reader(config, db) as con:
+        rows = queries.list_events(con, **filters)
+    records = [render.event_record(r) for r in rows]
+    if fmt is Format.json:
+        _emit(render.to_json(records))
+    elif fmt is Format.csv:
+        _emit(render.to_csv(records, render.RECORD_FIELDS))
+    else:
+        console.print(render.events_table(rows, "new events" if new else "events"))
+
+
+@app.command("timeline", rich_help_panel="Query the warehouse")
+def timeline_cmd(
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    countries: Annotated[list[str] | None, typer.Option("--country", help="Only events with this country (repeatable; code or name).")] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """What happened when: events by month and day, one line each."""
+    with reader(config, db) as con:
+        rows = queries.list_events(
+            con, since=parse_day(since), until=parse_until(until), countries=country_codes(countries)
+        )
+    if not rows:
+        console.print("no events in this range")
+        return
+    for group, entries in render.timeline_groups(rows):
+        console.print(f"\n[bold]{escape(group)}[/bold]")
+        for label, e in entries:
+            n = int(e.get("source_count") or 0)
+            meta = f"{e.get('type')}, {n} source{'s' if n != 1 else ''}, {str(e.get('event_id'))[:8]}"
+            console.print(f"  {label:<7} {escape(render.headline(e))}  [dim]({escape(meta)})[/dim]")
+
+
+@app.command("sources", rich_help_panel="Query the warehouse")
+def sources_cmd(
+    event_id: Annotated[str, typer.Argument(help="Event id, or a unique prefix of it.")],
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Every article that reported an event, with the sentence that carries it."""
+    with reader(config, db) as con:
+        full_id = resolve_event_id(con, event_id)
+        event = event_by_id(con, full_id)
+        rows = queries.event_sources(con, full_id)
+    if fmt is not Format.table:
+        records = [render.plain_record(r) for r in rows]
+        _emit(render.to_json(records) if fmt is Format.json else render.to_csv(records))
+        return
+    console.print(f"[bold]{escape(render.headline(event))}[/bold]")
+    console.print(f"{render.when(event)} · {event['type']} · {full_id} · {len(rows)} mention(s)")
+    for i, s in enumerate(rows, 1):
+        published = render.plain_record({"p": s.get("published")})["p"] or "unknown date"
+        console.print(f"\n{i}. [bold]{escape(s.get('outlet') or s.get('site') or 'unknown outlet')}[/bold]"
+                      f" - {escape(s.get('title') or '(no headline)')}")
+        console.print(f"   {escape(s.get('url') or '')}", soft_wrap=True)
+        console.print(f"   published {published}")
+        if s.get("sentence"):
+            console.print(f"   \u201c{escape(s['sentence'])}\u201d")
+
+
+@app.command("feeds", rich_help_panel="Query the warehouse")
+def feeds_cmd(fmt: FormatOpt = Format.table, db: DbOpt = None, config: ConfigOpt = None) -> None:
+    """Health of every feed: last success, failures in a row, last error, new items, next poll."""
+    with reader(config, db) as con:
+        rows = queries.feed_health(con)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    if fmt is not Format.table:
+        records = [render.plain_record(r) for r in rows]
+        _emit(render.to_json(records) if fmt is Format.json else render.to_csv(records))
+        return
+    table = Table(title=f"feeds ({len(rows)})")
+    for col in ("feed", "status", "last success", "fails", "new items", "next poll", "last error"):
+        table.add_column(col)
+    for r in rows:
+        nxt = r.get("next_poll_after")
+        backed_off = bool(nxt and nxt > now and r.get("consecutive_failures"))
+        status = str(r.get("status") or "")
+        table.add_row(
+            f"{r.get('name') or ''}\n[dim]{escape(str(r.get('feed_url') or ''))}[/dim]",
+            f"[red]{status}[/red]" if status == "failing" else status,
+            _ts(r.get("last_success")) or "never",
+            str(r.get("consecutive_failures") or 0),
+            str(r.get("last_new_items") or 0),
+            _ts(nxt) if backed_off else "",
+            escape(r.get("last_error") or ""),
+        )
+    console.print(table)
+
+
+def _ts(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else ""
+
+
+@app.command("report", rich_help_panel="Query the warehouse")
+def report_cmd(
+    html: Annotated[Path, typer.Option("--html", help="Write the report to this HTML file.")],
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """One self-contained HTML page: timeline, charts by type and country, filters, sources."""
+    from flows.report import render_report
+
+    start, end = parse_day(since), parse_until(until)
+    with reader(config, db) as con:
+        rows = queries.list_events(con, since=start, until=end)
+        sources = {r["event_id"]: queries.event_sources(con, r["event_id"]) for r in rows}
+    page = render_report(rows, sources, since=start, until=end)
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(page, encoding="utf-8")
+    console.print(f"wrote {html} ({len(rows)} events, {len(page) // 1024} KiB)")
+
+
+@app.command("export", rich_help_panel="Query the warehouse")
+def export_cmd(
+    out_dir: Annotated[Path, typer.Argument(help="Directory for one Parquet file per table and view.")],
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Export every table and view to Parquet (for pandas, Polars, Excel, BI tools)."""
+    with reader(config, db) as con:
+        written = queries.export_parquet(con, out_dir)
+    for path in written:
+        console.print(f"  {path}")
+    console.print(f"wrote {len(written)} Parquet files to {out_dir}")

@@ -1,0 +1,239 @@
+"""Rendering for the query commands: one-line headlines, tables, JSON and CSV.
+
+Why a module of its own: the CLI, the HTML report and tests all need the same
+words for an event ("China expands export controls on rare earths") and the same
+flat record, so the three output formats agree field for field. It imports no
+database code and nothing heavy; every function takes plain dicts as returned
+by warehouse.queries.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from rich.table import Table
+
+# Short display names: headlines read "US and Japan", not "US and JP".
+COUNTRY_NAMES: dict[str, str] = {
+    "US": "US", "CN": "China", "JP": "Japan", "AU": "Australia", "EU": "EU", "GB": "UK",
+    "IN": "India", "KR": "South Korea", "KP": "North Korea", "CA": "Canada", "DE": "Germany",
+    "FR": "France", "IT": "Italy", "NL": "Netherlands", "MY": "Malaysia", "TH": "Thailand",
+    "VN": "Vietnam", "ID": "Indonesia", "PH": "Philippines", "SG": "Singapore", "TW": "Taiwan",
+    "MN": "Mongolia", "KZ": "Kazakhstan", "UZ": "Uzbekistan", "PK": "Pakistan", "MM": "Myanmar",
+    "BR": "Brazil", "CL": "Chile", "AR": "Argentina", "PE": "Peru", "BO": "Bolivia",
+    "MX": "Mexico", "GL": "Greenland", "DK": "Denmark", "SE": "Sweden", "NO": "Norway",
+    "FI": "Finland", "PL": "Poland", "UA": "Ukraine", "RU": "Russia", "TR": "Turkey",
+    "SA": "Saudi Arabia", "AE": "UAE", "ZA": "South Africa", "CD": "DR Congo", "ZM": "Zambia",
+    "ZW": "Zimbabwe", "TZ": "Tanzania", "NA": "Namibia", "MG": "Madagascar", "NZ": "New Zealand",
+}  # fmt: skip
+
+CURRENCY_SYMBOLS: dict[str, str] = {
+    "USD": "$", "AUD": "A$", "CAD": "C$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "CN¥",
+    "KRW": "₩", "INR": "₹",
+}  # fmt: skip
+
+# type -> (verb for one actor, verb for several, object; {c} = commodities, {a} = adjective form)
+_PHRASES: dict[str, tuple[str, str, str]] = {
+    "export_control": ("expands", "expand", "export controls on {c}"),
+    "export_control_easing": ("eases", "ease", "export controls on {c}"),
+    "agreement": ("signs", "sign", "a {a} agreement"),
+    "investment": ("announces", "announce", "an investment in {c}"),
+    "trade_measure": ("imposes", "impose", "trade measures on {c}"),
+    "production_quota": ("sets", "set", "production quotas for {c}"),
+    "stockpile": ("moves", "move", "to stockpile {c}"),
+    "talks": ("holds", "hold", "talks on {c}"),
+    "industrial_policy": ("adopts", "adopt", "a {a} policy"),
+}
+
+# The flat record every output format shares, in column order.
+RECORD_FIELDS: tuple[str, ...] = (
+    "event_id", "date", "date_precision", "date_start", "date_end", "type", "headline",
+    "actors", "commodities", "amount", "currency", "source_count", "summary",
+    "first_seen", "last_seen", "first_run_id",
+)  # fmt: skip
+LIST_FIELDS = ("actors", "commodities")
+LIST_SEP = ";"  # CSV cells hold lists as "US;JP" (no actor or commodity contains ';')
+
+
+def join_words(items: Sequence[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def actor_name(actor: str) -> str:
+    """Display name of an actor: countries by short name, organisations as stored."""
+    return COUNTRY_NAMES.get(actor, actor)
+
+
+def money(amount: float | None, currency: str | None) -> str:
+    """'A$180 million', '$8.5 billion', '12,000 XYZ'; '' when there is no amount."""
+    if amount is None:
+        return ""
+    value, scale = float(amount), ""
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(value) >= size:
+            value, scale = value / size, f" {word}"
+            break
+    number = f"{value:,.2f}".rstrip("0").rstrip(".")
+    code = (currency or "").upper()
+    if code in CURRENCY_SYMBOLS:
+        return f"{CURRENCY_SYMBOLS[code]}{number}{scale}"
+    return f"{number}{scale} {code}".rstrip()
+
+
+def headline(event: Mapping[str, Any]) -> str:
+    """One line written from the event's fields, e.g. 'Lynas invests A$180 million in rare earths'.
+
+    Built from the fields rather than taken from an article so that every event
+    reads alike and the line never claims more than the warehouse knows.
+    """
+    actors = [actor_name(a) for a in event.get("actors") or []]
+    who = join_words(actors[:4]) + (" and others" if len(actors) > 4 else "") or "Unnamed parties"
+    commodities = list(event.get("commodities") or []) or ["critical minerals"]
+    c = join_words(commodities[:3])
+    adjective = commodities[0].replace(" ", "-")
+    kind = str(event.get("type") or "event")
+    one, many, obj = _PHRASES.get(kind, ("reports", "report", f"a {kind.replace('_', ' ')} on {{c}}"))
+    plural = len(actors) > 1
+    amount = money(event.get("amount"), event.get("currency"))
+    if kind == "investment" and amount:
+        return f"{who} {'invest' if plural else 'invests'} {amount} in {c}"
+    line = f"{who} {many if plural else one} {obj.format(c=c, a=adjective)}"
+    return f"{line} worth {amount}" if amount else line
+
+
+def when(event: Mapping[str, Any]) -> str:
+    """The date as stated, with its precision when coarser than a day: '2025-10 (month)'."""
+    d = event.get("date")
+    if not d:
+        return "undated"
+    precision = event.get("date_precision")
+    return f"{d} ({precision})" if precision and precision != "day" else str(d)
+
+
+def _scalar(value: Any) -> Any:
+    """JSON-able form of a DB value: dates and timestamps as ISO strings."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def event_record(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat, JSON-able record of one event (the DB row plus its headline)."""
+    out: dict[str, Any] = {}
+    for name in RECORD_FIELDS:
+        if name == "headline":
+            out[name] = headline(event)
+        elif name in LIST_FIELDS:
+            out[name] = list(event.get(name) or [])
+        else:
+            out[name] = _scalar(event.get(name))
+    return out
+
+
+def plain_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Any query row made JSON-able (lists kept, dates as ISO strings)."""
+    return {k: (list(v) if isinstance(v, list | tuple) else _scalar(v)) for k, v in row.items()}
+
+
+def to_json(records: Iterable[Mapping[str, Any]]) -> str:
+    """A JSON list of objects (one per record), keys in record order."""
+    return json.dumps([dict(r) for r in records], indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(records: Sequence[Mapping[str, Any]], fields: Sequence[str] | None = None) -> str:
+    """CSV with a header; lists joined by ';', missing values as empty cells."""
+    names = list(fields or (records[0].keys() if records else RECORD_FIELDS))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(names)
+    for r in records:
+        cells = []
+        for name in names:
+            value = r.get(name)
+            if isinstance(value, list | tuple):
+                value = LIST_SEP.join(str(v) for v in value)
+            cells.append("" if value is None else value)
+        writer.writerow(cells)
+    return buf.getvalue()
+
+
+def events_table(events: Sequence[Mapping[str, Any]], title: str = "events") -> Table:
+    """The terminal view: what happened, when, who, what, how much, how many sources."""
+    table = Table(title=f"{title} ({len(events)})", show_lines=False, expand=False)
+    table.add_column("date", no_wrap=True)
+    table.add_column("type", style="cyan", no_wrap=True)
+    table.add_column("event", style="bold")
+    table.add_column("actors")
+    table.add_column("commodities")
+    table.add_column("amount", justify="right", no_wrap=True)
+    table.add_column("src", justify="right")
+    table.add_column("id", style="dim", no_wrap=True)
+    for e in events:
+        table.add_row(
+            when(e), str(e.get("type") or ""), headline(e), ", ".join(e.get("actors") or []),
+            ", ".join(e.get("commodities") or []), money(e.get("amount"), e.get("currency")),
+            str(e.get("source_count") or 0), str(e.get("event_id") or "")[:10],
+        )
+    return table
+
+
+_PRECISION_RANK = {"year": 0, "month": 1, "day": 2}
+
+
+def _start(event: Mapping[str, Any]) -> date | None:
+    """First day the event's date can mean (date_start, else parsed from `date`)."""
+    start = event.get("date_start")
+    if isinstance(start, datetime):
+        return start.date()
+    if isinstance(start, date):
+        return start
+    text = str(start or event.get("date") or "")
+    try:
+        if len(text) == 4:
+            return date(int(text), 1, 1)
+        if len(text) == 7:
+            return date(int(text[:4]), int(text[5:7]), 1)
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def timeline_groups(
+    events: Iterable[Mapping[str, Any]],
+) -> list[tuple[str, list[tuple[str, Mapping[str, Any]]]]]:
+    """Events grouped the way a "What happened when" box reads them.
+
+    Groups are months ("October 2025") in date order; a month-precision event
+    sits at the top of its month with the label "month", a day event is labelled
+    "Oct 9"; year-precision events get a group of their own ("2025") before that
+    year's months, undated events come last.
+    """
+    def key(e: Mapping[str, Any]) -> tuple[Any, ...]:
+        start = _start(e)
+        rank = _PRECISION_RANK.get(str(e.get("date_precision") or "day"), 2)
+        return (start is None, start or date.max, rank, str(e.get("event_id") or ""))
+
+    groups: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    for e in sorted(events, key=key):
+        start = _start(e)
+        precision = e.get("date_precision") or "day"
+        if start is None:
+            group, label = "Undated", ""
+        elif precision == "year":
+            group, label = str(start.year), "year"
+        else:
+            group = start.strftime("%B %Y")
+            label = "month" if precision == "month" else f"{start.strftime('%b')} {start.day}"
+        groups.setdefault(group, []).append((label, e))
+    return list(groups.items())
