@@ -45,7 +45,9 @@ CHARSET_ALIASES = {
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.IGNORECASE
 )
-_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)", re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(
+    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)", re.IGNORECASE | re.DOTALL
+)
 _HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([a-zA-Z]{2,3})", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _MAGIC = (
@@ -59,10 +61,16 @@ _MAGIC = (
 
 @dataclass
 class ArticleBatch:
-    """What `fetch_articles` produced: articles, failures as data, entries to retry."""
+    """What `fetch_articles` produced: articles, failures as data, entries to retry.
+
+    `errors[i]` is why `failed[i]` failed (every failure, transient or not);
+    `retry` is the transient subset, which got no article and should be tried
+    again in a later run. Terminal failures got a feed-fallback article.
+    """
 
     articles: list[Article] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
+    failed: list[FeedEntry] = field(default_factory=list)
     retry: list[FeedEntry] = field(default_factory=list)
 
 
@@ -88,7 +96,11 @@ def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
     declaration (UTF-8 declared, Windows-1252 sent) is common and detection
     beats mojibake.
     """
-    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if body.startswith(bom):
             return body.decode(name, errors="replace"), name
     meta = _META_CHARSET.search(body[:SNIFF_BYTES])
@@ -98,9 +110,20 @@ def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
             return body.decode(name), name
         except UnicodeDecodeError:
             continue
-    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    try:
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    results = charset_normalizer.from_bytes(body[:200_000])
+    best = results.best()
     if best is not None and best.encoding:
-        name = _codec(best.encoding) or best.encoding
+        name = best.encoding
+        # On short Latin text the single-byte code pages nearly tie; windows-1252 is
+        # the web's legacy default (WHATWG), so it wins when about as plausible.
+        for match in results:
+            if match.encoding == "cp1252" and match.chaos <= best.chaos + 0.05:
+                name = "cp1252"
+        name = _codec(name) or name
         return body.decode(name, errors="replace"), name
     fallback = next(filter(None, declared), "utf-8")
     return body.decode(fallback, errors="replace"), fallback
@@ -114,7 +137,9 @@ def sniff_kind(body: bytes, content_type: str | None) -> str | None:
             return media
     if content_type in HTML_TYPES:
         return None
-    if (content_type is None or content_type in ("text/plain", "application/octet-stream")) and _HTML_START.match(head):
+    if (
+        content_type is None or content_type in ("text/plain", "application/octet-stream")
+    ) and _HTML_START.match(head):
         return None  # HTML served with a missing or generic Content-Type
     return content_type or "unknown"
 
@@ -217,7 +242,9 @@ async def fetch_article(fetcher: Fetcher, entry: FeedEntry, batch: ArticleBatch)
     try:
         response = await fetcher.get(entry.url, accept=HTML_ACCEPT)
     except FetchError as exc:
-        batch.errors.append(exc.to_record("article", entry.feed_url))
+        # No await between these appends, so errors and failed stay aligned.
+        batch.errors.append(exc.to_record("article", entry.feed_url, url=entry.url))
+        batch.failed.append(entry)
         if exc.transient:
             batch.retry.append(entry)
         else:

@@ -20,8 +20,19 @@ from functools import lru_cache
 import dateparser
 
 _MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
 _MON = (
     r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
@@ -29,42 +40,95 @@ _MON = (
 )
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _ORD = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
-    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
-    "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+    "twentieth": 20,
+    "thirtieth": 30,
 }
 _UNITS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
 }
 _YEAR = r"(?:19|20)\d{2}"
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(rf"\b({_YEAR})-(\d{{2}})-(\d{{2}})\b")),
-    ("words", re.compile(
-        rf"\b(\w+(?:-\w+)?) day of ({_MON}),? (?:in the year )?two thousand(?: and)? ([\w-]+)",
-        re.IGNORECASE)),
+    (
+        "words",
+        re.compile(
+            rf"\b(\w+(?:-\w+)?) day of ({_MON}),? (?:in the year )?two thousand(?: and)? ([\w-]+)",
+            re.IGNORECASE,
+        ),
+    ),
     ("mdy", re.compile(rf"\b({_MON})\s+(\d{{1}}|\d{{2}})(?:st|nd|rd|th)?,?\s+({_YEAR})\b")),
     ("dmy", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MON}),?\s+({_YEAR})\b")),
-    ("md", re.compile(rf"\b({_MON})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?![,.]?\s*\d)(?!\s*(?:per|%|million|billion))")),
+    (
+        "md",
+        re.compile(
+            rf"\b({_MON})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?![,.]?\s*\d)(?!\s*(?:per|%|million|billion))"
+        ),
+    ),
     ("dm", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MON})\b(?!,?\s+{_YEAR})")),
     ("my", re.compile(rf"\b({_MON}),?\s+(?:of\s+)?({_YEAR})\b")),
     ("m_last_year", re.compile(rf"\b({_MON})\s+(last|this|next) year\b")),
     ("last_m", re.compile(rf"\b((?i:last|this|next|earlier this|late|early|mid-?))\s*({_MON})\b")),
-    ("m", re.compile(
-        rf"\b(?i:in|since|from|during|until|by|through|of|on|late|early|mid-?|end of|beginning of)\s+(?i:late |early |mid-?)?({_MON})\b(?![\w-])")),
+    (
+        "m",
+        re.compile(
+            rf"\b(?i:in|since|from|during|until|by|through|of|on|late|early|mid-?|end of|beginning of)\s+(?i:late |early |mid-?)?({_MON})\b(?![\w-])"
+        ),
+    ),
     ("year", re.compile(rf"\b(?i:in|since|during|of|late|early|mid-?)\s+({_YEAR})\b(?!-)")),
-    ("rel", re.compile(
-        r"\b(today|yesterday|tonight|this morning|this afternoon|this evening|this week|last week|"
-        r"next week|earlier this week|later this week|this month|last month|next month|"
-        r"earlier this month|later this month|this year|last year|next year|earlier this year|"
-        r"the previous day|the day before|this weekend|last weekend|the past week|the past month)\b",
-        re.IGNORECASE)),
-    ("weekday", re.compile(
-        r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:'s)?\b")),
+    (
+        "rel",
+        re.compile(
+            r"\b(today|yesterday|tonight|this morning|this afternoon|this evening|this week|last week|"
+            r"next week|earlier this week|later this week|this month|last month|next month|"
+            r"earlier this month|later this month|this year|last year|next year|earlier this year|"
+            r"the previous day|the day before|this weekend|last weekend|the past week|the past month)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "weekday",
+        re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:'s)?\b"),
+    ),
 ]
 
 
@@ -227,7 +291,11 @@ def find_dates(text: str, published: date | datetime, future: bool = False) -> l
                         d = date(int(g[2]), _month(mon), int(day))
                     res = d, "day"
                 elif kind in ("md", "dm"):
-                    if kind == "md" and g[0] == "May" and not re.match(r"\s+\d{1,2}\b", text[m.end(1):]):
+                    if (
+                        kind == "md"
+                        and g[0] == "May"
+                        and not re.match(r"\s+\d{1,2}\b", text[m.end(1) :])
+                    ):
                         continue
                     mon, day = (g[0], g[1]) if kind == "md" else (g[1], g[0])
                     if not 1 <= int(day) <= 31:

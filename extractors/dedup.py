@@ -65,16 +65,25 @@ def _h64(s: str) -> int:
 
 
 def simhash(text: str) -> int:
-    """64-bit simhash (Charikar) of the text's shingles, as an unsigned int."""
-    counts = [0] * 64
+    """64-bit simhash (Charikar) of the text's shingles, as an unsigned int.
+
+    Counts byte values per byte position (8 increments per shingle instead of 64)
+    and turns them into per-bit votes at the end: ~8x faster in pure Python.
+    """
+    table = [[0] * 256 for _ in range(8)]
+    n = 0
     for sh in shingles(text):
         h = _h64(sh)
-        for bit in range(64):
-            counts[bit] += 1 if (h >> bit) & 1 else -1
+        n += 1
+        for pos in range(8):
+            table[pos][(h >> (8 * pos)) & 0xFF] += 1
     out = 0
-    for bit in range(64):
-        if counts[bit] > 0:
-            out |= 1 << bit
+    for pos in range(8):
+        counts = table[pos]
+        for bit in range(8):
+            ones = sum(c for value, c in enumerate(counts) if value >> bit & 1)
+            if 2 * ones > n:
+                out |= 1 << (8 * pos + bit)
     return out
 
 
@@ -174,9 +183,7 @@ def _bucket(value: str, precision: str) -> str:
 _RANK = {"day": 0, "month": 1, "year": 2}
 
 
-def dates_compatible(
-    a: str | None, a_prec: str | None, b: str | None, b_prec: str | None
-) -> bool:
+def dates_compatible(a: str | None, a_prec: str | None, b: str | None, b_prec: str | None) -> bool:
     """FORMAT.md rule: compare at the coarser precision; days at most 1 apart.
 
     An undated event is compatible with nothing: merging on type and actors alone
@@ -220,12 +227,17 @@ def date_basis(event: Event, published: date | datetime | None) -> str:
     if published is None or event.date is None:
         return "explicit"
     day = published.date() if isinstance(published, datetime) else published
-    if date_precision_of(event.date, event.date_precision) == "day" and event.date[:10] == day.isoformat():
+    if (
+        date_precision_of(event.date, event.date_precision) == "day"
+        and event.date[:10] == day.isoformat()
+    ):
         return "published"
     return "explicit"
 
 
-def event_key(item: Event | Mapping[str, Any], published: date | datetime | None = None) -> EventKey:
+def event_key(
+    item: Event | Mapping[str, Any], published: date | datetime | None = None
+) -> EventKey:
     """Normalise an Event (from an article) or a stored event row (a dict)."""
     if isinstance(item, Event):
         fields: Mapping[str, Any] = {
@@ -371,14 +383,21 @@ def mention_id(article_id: str, type_: str, start: int, nlp_version: str) -> str
 def merged_fields(stored: Mapping[str, Any], new: EventKey, new_event: Event) -> dict[str, Any]:
     """The stored event's fields after absorbing one more compatible mention.
 
-    A finer or explicit date replaces a coarser or publication-day one; organisations
+    A finer or explicit date replaces a coarser or publication-day one (an earlier
+    publication day replaces a later one); organisations
     and commodities accumulate; an amount is filled in when missing.
     """
     out = dict(stored)
-    old_rank = _RANK.get(date_precision_of(stored.get("date"), stored.get("date_precision")) or "", 3)
+    old_rank = _RANK.get(
+        date_precision_of(stored.get("date"), stored.get("date_precision")) or "", 3
+    )
     new_rank = _RANK.get(new.precision or "", 3)
-    upgrade_basis = stored.get("date_basis") == "published" and new.basis == "explicit"
-    if new.date and (new_rank < old_rank or (new_rank == old_rank and upgrade_basis)):
+    old_basis = stored.get("date_basis") or "explicit"
+    # Publication days only bound the event from above: the earliest report is closest.
+    better = old_basis == "published" and (
+        new.basis == "explicit" or (new.date or "") < (stored.get("date") or "")
+    )
+    if new.date and (new_rank < old_rank or (new_rank == old_rank and better)):
         out["date"], out["date_precision"], out["date_basis"] = new.date, new.precision, new.basis
     actors = list(stored.get("actors") or [])
     seen = {normalize_country(a) or normalize_org(a) for a in actors}
@@ -437,7 +456,9 @@ def _money(amount: float, currency: str | None) -> str:
 
 def summarize(fields: Mapping[str, Any]) -> str:
     """One line an analyst can scan: "US and Japan sign critical minerals agreement"."""
-    actors = [COUNTRY_NAMES.get(a, a) if normalize_country(a) else a for a in fields.get("actors") or []]
+    actors = [
+        COUNTRY_NAMES.get(a, a) if normalize_country(a) else a for a in fields.get("actors") or []
+    ]
     who = _join(actors) or "Unnamed parties"
     one, many, obj = _VERBS.get(fields["type"], ("reports", "report", "{c} event"))
     commodities = list(fields.get("commodities") or []) or ["critical minerals"]
@@ -447,4 +468,3 @@ def summarize(fields: Mapping[str, Any]) -> str:
     if fields.get("date"):
         line += f" ({fields['date']})"
     return line
-

@@ -256,7 +256,9 @@ def article_from_line(line: Mapping[str, Any]) -> Article:
     )
 
 
-def predict_lines(lines: Iterable[Mapping[str, Any]], extractor: _Extractor) -> dict[str, list[dict]]:
+def predict_lines(
+    lines: Iterable[Mapping[str, Any]], extractor: _Extractor
+) -> dict[str, list[dict]]:
     """Run the extractor over input lines; return id -> FORMAT.md event dicts."""
     lines = list(lines)
     articles = [article_from_line(x) for x in lines]

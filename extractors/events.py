@@ -42,10 +42,55 @@ MAX_CANDIDATES = 300  # parsed sentences per article at most
 WINDOW = 2  # sentences either side in which a commodity term licenses a trigger
 
 _ABBREV = {
-    "mr", "mrs", "ms", "dr", "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-    "sept", "oct", "nov", "dec", "inc", "corp", "co", "ltd", "no", "vs", "gov", "sen", "rep",
-    "gen", "prof", "jr", "sr", "u.s", "u.k", "e.u", "u.n", "a.m", "p.m", "etc", "e.g", "i.e",
-    "approx", "dept", "est", "fig", "lt", "col", "capt", "adm", "sgt", "pres",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "st",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "inc",
+    "corp",
+    "co",
+    "ltd",
+    "no",
+    "vs",
+    "gov",
+    "sen",
+    "rep",
+    "gen",
+    "prof",
+    "jr",
+    "sr",
+    "u.s",
+    "u.k",
+    "e.u",
+    "u.n",
+    "a.m",
+    "p.m",
+    "etc",
+    "e.g",
+    "i.e",
+    "approx",
+    "dept",
+    "est",
+    "fig",
+    "lt",
+    "col",
+    "capt",
+    "adm",
+    "sgt",
+    "pres",
 }
 _SENT_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 _TAG = re.compile(r"<[^<>\n]{0,300}>|&[a-z]{2,6};|&#\d{1,5};")
@@ -57,6 +102,7 @@ _TRIGGER_HINT = re.compile(
     r"program|polic|rule|fast-track|suspen|lift|eas|exempt|resum|halt|sanction|sign)",
     re.IGNORECASE,
 )
+_WINDOW_TYPES = {"talks", "agreement", "export_control_easing", "stockpile", "export_control"}
 _FUTURE_AUX = {"will", "'ll", "shall"}
 _PRESENT_TAGS = {"VBZ", "VBP"}
 
@@ -74,6 +120,7 @@ class _Seg:
     is_title: bool = False
     commodity: bool = False
     doc: object | None = None
+    end: int | None = None  # offset of the sentence end in article.text (start + len if None)
 
 
 @dataclass
@@ -87,6 +134,7 @@ class _Rule:
     easing_support: set[str] = field(default_factory=set)
     objects: set[str] = field(default_factory=set)
     trade_filter: bool = False
+    no_object: bool = False
 
 
 @dataclass
@@ -120,6 +168,7 @@ def _load_rules() -> tuple[list[_Rule], dict[str, set[str]]]:
                 easing_support=set(r.get("easing_support", [])),
                 objects=set(r.get("objects", [])),
                 trade_filter=bool(r.get("trade_filter")),
+                no_object=bool(r.get("no_object")),
             )
         )
     modality = {r["kind"]: set(r["lemmas"]) for r in read_patterns("modality")}
@@ -131,13 +180,44 @@ def _blank_markup(text: str) -> str:
     return _TAG.sub(lambda m: " " * len(m.group(0)), text)
 
 
+_BULLET = re.compile(r"^\s*(?:[-*•–]\s|\d{1,2}[.)]\s|\*\*)")
+
+
+def _unwrap(text: str) -> str:
+    """Undo hard line wrapping (newline -> space, so offsets stay valid).
+
+    A line is joined to the next when it is long (wrapped prose), does not end a
+    sentence, and the next line is not a bullet or a date line.
+    """
+    lines = text.split("\n")
+    out = []
+    for n, line in enumerate(lines):
+        out.append(line)
+        if n == len(lines) - 1:
+            break
+        nxt = lines[n + 1]
+        s = line.rstrip()
+        if len(s) < 50 or not nxt.strip() or _BULLET.match(nxt):
+            out.append("\n")
+            continue
+        last = re.search(r"(\S+)$", s)
+        word = last.group(1) if last else ""
+        ends = s[-1] in '.!?:;"”’)' and not (
+            word.rstrip(".").lower() in _ABBREV or re.fullmatch(r"(?:[A-Z]\.)+", word)
+        )
+        out.append("\n" if ends else " ")
+    return "".join(out)
+
+
 def _split_sentences(line: str, base: int) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     pos = 0
     for m in _SENT_END.finditer(line):
         end = m.start() + 1
         prev = re.search(r"([A-Za-z.]+)\.$", line[pos:end])
-        if prev and (prev.group(1).lower().rstrip(".") in _ABBREV or re.fullmatch(r"[A-Z]", prev.group(1))):
+        if prev and (
+            prev.group(1).lower().rstrip(".") in _ABBREV or re.fullmatch(r"[A-Z]", prev.group(1))
+        ):
             continue
         out.append((line[pos:end], base + pos))
         pos = m.end()
@@ -164,7 +244,7 @@ def segment(article: Article) -> list[_Seg]:
     title = _blank_markup(article.title or "")
     if title.strip():
         segs.append(_Seg(title, -len(title) - 1, -1, is_title=True, commodity=has_commodity(title)))
-    text = _blank_markup((article.text or "")[:MAX_TEXT_CHARS])
+    text = _unwrap(_blank_markup((article.text or "")[:MAX_TEXT_CHARS]))
     pending: DateMention | None = None
     pos = 0
     for n, line in enumerate(text.split("\n")):
@@ -178,7 +258,10 @@ def segment(article: Article) -> list[_Seg]:
             continue
         for s, off in _split_sentences(line, base):
             lead = len(s) - len(s.lstrip())
-            segs.append(_Seg(s.strip(), off + lead, n, header=pending, commodity=has_commodity(s)))
+            body = re.sub(r"\s+", " ", s.strip())
+            seg = _Seg(body, off + lead, n, header=pending, commodity=has_commodity(body))
+            seg.end = off + len(s.rstrip())
+            segs.append(seg)
         pending = None
     return segs
 
@@ -218,7 +301,12 @@ class EventExtractor:
             )
             ruler.add_patterns(models.entity_patterns(self.nlp))
         self.rules, self.modality = _load_rules()
+        self.easing_nouns = {
+            lem for r in self.rules if r.type == "export_control_easing" and r.cue == "noun"
+            for lem in r.lemmas
+        }
         self.agency_country = models.agency_countries()
+        _AGENCIES.update(self.agency_country)
         self.weak = models.weak_commodity_patterns()
         self.nlp_version = f"rules-{models.patterns_hash()}/{models.model_version(self.nlp)}"
 
@@ -236,7 +324,9 @@ class EventExtractor:
             chosen = [s for i, s in enumerate(segs) if s.is_title or _is_cand(segs, i, title_com)]
             to_parse.extend(chosen[:MAX_CANDIDATES])
             plans.append(segs)
-        for seg, doc in zip(to_parse, self.nlp.pipe([s.text for s in to_parse], batch_size=64), strict=True):
+        for seg, doc in zip(
+            to_parse, self.nlp.pipe([s.text for s in to_parse], batch_size=64), strict=True
+        ):
             seg.doc = doc
         out: list[list[Event]] = []
         for art, segs in zip(articles, plans, strict=True):
@@ -266,6 +356,12 @@ class EventExtractor:
             if types & {"export_control", "export_control_easing", "trade_measure"}:
                 found = [c for c in found if c.type != "industrial_policy"]
             for c in found:
+                if (
+                    c.type == "industrial_policy"
+                    and c.trigger.lemma_.lower() in ("order", "proclamation", "determination")
+                    and any(t.lemma_.lower() == "import" for t in c.trigger.doc)
+                ):
+                    c.type = "trade_measure"
                 if self._fill(c, segs, i, title_seg, country_counts, pub):
                     cands.extend(self._split(c))
         return self._merge(cands)
@@ -299,6 +395,11 @@ class EventExtractor:
                 return None
             if rule.objects and not _has_object(tok, rule.objects):
                 return None
+            if rule.no_object and (
+                tok.tag_ != "VBN"
+                or any(c.dep_ in ("dobj", "nsubjpass", "nsubj", "conj") for c in tok.children)
+            ):
+                return None
             return rule.type
         if tok.pos_ not in ("NOUN", "PROPN"):
             return None
@@ -311,11 +412,26 @@ class EventExtractor:
         if rule.support is None:
             return rule.type
         verbs = _support_verbs(tok)
+        if rule.easing_support and self._under_easing_noun(tok):
+            return "export_control_easing"
         if rule.easing_support and any(v.lemma_.lower() in rule.easing_support for v in verbs):
             return "export_control_easing"
         if any(v.lemma_.lower() in rule.support for v in verbs):
             return rule.type
         return None
+
+    def _under_easing_noun(self, tok) -> bool:
+        """ "suspension of export controls": the control noun hangs under an easing nominal."""
+        cur = tok
+        for _ in range(3):
+            if cur.head.i == cur.i:
+                return False
+            cur = cur.head
+            if cur.pos_ == "VERB":
+                return False
+            if cur.lemma_.lower() in self.easing_nouns:
+                return True
+        return False
 
     def _modified(self, tok, mods: set[str]) -> bool:
         want_com = "@COMMODITY" in mods
@@ -355,13 +471,31 @@ class EventExtractor:
                     return True
         cur = verb if verb is not None else tok
         for _ in range(4):
-            if cur.dep_ in ("xcomp", "ccomp", "advcl", "pcomp", "acomp", "dobj", "pobj", "prep", "conj", "relcl", "acl", "auxpass", "attr"):
+            if cur.dep_ in (
+                "xcomp",
+                "ccomp",
+                "advcl",
+                "pcomp",
+                "acomp",
+                "dobj",
+                "pobj",
+                "prep",
+                "conj",
+                "relcl",
+                "acl",
+                "auxpass",
+                "attr",
+            ):
                 head = cur.head
                 if head.lemma_.lower() in hyp and head.i != cur.i:
                     if cur.dep_ != "conj":
                         return True
                 for c in head.children:
-                    if c.dep_ in ("aux",) and c.lemma_.lower() in modal and cur.dep_ in ("xcomp", "conj"):
+                    if (
+                        c.dep_ in ("aux",)
+                        and c.lemma_.lower() in modal
+                        and cur.dep_ in ("xcomp", "conj")
+                    ):
                         return True
                     if c.dep_ == "neg" and cur.dep_ in ("xcomp", "ccomp"):
                         return True
@@ -370,6 +504,10 @@ class EventExtractor:
                 cur = head
             else:
                 break
+        v = verb if verb is not None else tok
+        if v.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children):
+            if v.dep_ in ("acl", "advcl", "relcl") or (v.dep_ == "xcomp" and v.head.pos_ == "NOUN"):
+                return True
         sent = tok.sent.text.rstrip()
         return sent.endswith("?")
 
@@ -383,6 +521,8 @@ class EventExtractor:
         for e in seg.doc.ents:
             eid = e.ent_id_ or e.text
             if e.label_ == "GPE":
+                actors.append(eid)
+            elif e.label_ == "LEADER":
                 actors.append(eid)
             elif e.label_ == "AGENCY":
                 if eid in self.agency_country:
@@ -401,16 +541,26 @@ class EventExtractor:
     def _fill(self, c: _Cand, segs, i, title_seg, country_counts, pub) -> bool:
         seg = c.seg
         actors, coms = self._ents(seg)
-        if not coms:
-            same = [x for x in segs[max(0, i - WINDOW) : i + WINDOW + 1] if x.doc is not None and not x.is_title]
+        if not coms and c.type in _WINDOW_TYPES:
+            same = [
+                x
+                for x in segs[max(0, i - WINDOW) : i + WINDOW + 1]
+                if x.doc is not None and not x.is_title
+            ]
             for x in same:
                 coms += self._ents(x)[1]
             if not coms and c.type in ("talks", "agreement") and title_seg is not None:
                 coms = self._ents(title_seg)[1] if title_seg.commodity else []
-            if not coms:
-                return False
-        if c.type == "trade_measure" and not any(
-            t.ent_type_ == "COMMODITY" for t in list(c.trigger.subtree) + list(c.trigger.doc[c.trigger.i + 1 : c.trigger.i + 8])
+        if not coms:
+            return False
+        if (
+            c.type == "trade_measure"
+            and c.trigger.lemma_.lower() not in ("order", "proclamation", "determination")
+            and not any(
+                t.ent_type_ == "COMMODITY"
+                for t in list(c.trigger.subtree)
+                + list(c.trigger.doc[c.trigger.i + 1 : c.trigger.i + 8])
+            )
         ):
             return False
         if not actors:
@@ -439,22 +589,42 @@ class EventExtractor:
         return True
 
     def _date(self, c: _Cand, pub: date) -> bool:
+        """The date of the trigger's own clause, else a higher clause's, else the timeline
+        header, else any date in the sentence, else the publication day for 'now' clauses."""
         seg, verb = c.seg, c.verb
         head = verb if verb is not None else c.trigger
         future = _is_future(head)
         found = find_dates(seg.text, pub, future)
-        if found:
-            lo, hi = _clause_span(head)
-            inside = [d for d in found if d.start >= lo and d.end <= hi] or found
-            tpos = c.trigger.idx
-            best = min(inside, key=lambda d: (abs(d.start - tpos), d.start))
-            c.date, c.precision = best.date, best.precision
-            return True
+        doc = c.trigger.doc
+        tpos = c.trigger.idx
+        own, higher, other = [], [], []
+        ancestors = {t.i for t in head.ancestors}
+        for d in found:
+            span = doc.char_span(d.start, d.end, alignment_mode="expand")
+            if span is None or len(span) == 0:
+                other.append(d)
+                continue
+            owner = _owner_verb(span[0], c.trigger)
+            if owner is None or owner.i == head.i or owner.i == c.trigger.i:
+                own.append(d)
+            elif owner.i in ancestors:
+                higher.append(d)
+            else:
+                other.append(d)
+        for group in (own, higher):
+            if group:
+                best = min(group, key=lambda d: (abs(d.start - tpos), d.start))
+                c.date, c.precision = best.date, best.precision
+                return True
         if seg.header is not None:
             c.date, c.precision = seg.header.date, seg.header.precision
             return True
         if _is_now(head):
             c.date, c.precision = pub.isoformat(), "day"
+            return True
+        if other:
+            best = min(other, key=lambda d: (abs(d.start - tpos), d.start))
+            c.date, c.precision = best.date, best.precision
             return True
         return False
 
@@ -477,8 +647,18 @@ class EventExtractor:
         out = []
         for t in c.split_with:
             out.append(
-                _Cand(c.type, c.trigger, c.verb, c.seg, base + [t], c.commodities, c.date,
-                      c.precision, c.amount, c.currency)
+                _Cand(
+                    c.type,
+                    c.trigger,
+                    c.verb,
+                    c.seg,
+                    base + [t],
+                    c.commodities,
+                    c.date,
+                    c.precision,
+                    c.amount,
+                    c.currency,
+                )
             )
         return out
 
@@ -489,7 +669,7 @@ class EventExtractor:
             m = Mention(
                 sentence=c.seg.text,
                 start=c.seg.start,
-                end=c.seg.start + len(c.seg.text),
+                end=c.seg.end if c.seg.end is not None else c.seg.start + len(c.seg.text),
                 trigger=c.trigger.text if c.verb is None else f"{c.verb.text}/{c.trigger.text}",
             )
             new = {"type": c.type, "date": c.date, "date_precision": c.precision}
@@ -497,16 +677,25 @@ class EventExtractor:
             for ev in events:
                 if ev.type != c.type:
                     continue
-                if not dates_compatible({"date": ev.date, "date_precision": ev.date_precision}, new):
+                if not dates_compatible(
+                    {"date": ev.date, "date_precision": ev.date_precision}, new
+                ):
                     continue
-                a, b = set(ev.actors), set(c.actors)
-                if a <= b or b <= a or len(a & b) * 2 >= len(a | b):
+                if _mergeable(ev, c):
                     target = ev
                     break
             if target is None:
                 events.append(
-                    Event(c.type, c.date, c.precision, list(c.actors), list(c.commodities),
-                          c.amount, c.currency, [m])
+                    Event(
+                        c.type,
+                        c.date,
+                        c.precision,
+                        list(c.actors),
+                        list(c.commodities),
+                        c.amount,
+                        c.currency,
+                        [m],
+                    )
                 )
                 continue
             target.mentions.append(m)
@@ -520,6 +709,26 @@ class EventExtractor:
 
 
 _RANK = {"day": 0, "month": 1, "year": 2, None: 3}
+
+
+def _mergeable(ev: Event, c: _Cand) -> bool:
+    """Same real-world event? Nested country sets, no conflicting company or amount."""
+    if ev.amount is not None and c.amount is not None:
+        if abs(ev.amount - c.amount) > 0.01 * max(ev.amount, c.amount) or ev.currency != c.currency:
+            return False
+    ca = {x for x in ev.actors if len(x) == 2 and x.isupper()}
+    cb = {x for x in c.actors if len(x) == 2 and x.isupper()}
+    oa, ob = set(ev.actors) - ca, set(c.actors) - cb
+    comp_a = {x for x in oa if x not in _AGENCIES}
+    comp_b = {x for x in ob if x not in _AGENCIES}
+    if comp_a and comp_b and not comp_a & comp_b:
+        return False
+    if ca and cb:
+        return ca <= cb or cb <= ca or len(ca & cb) * 2 >= len(ca | cb)
+    return bool(set(ev.actors) & set(c.actors))
+
+
+_AGENCIES: set[str] = set()
 
 
 # ---------------------------------------------------------------- parse helpers
@@ -559,7 +768,17 @@ def _has_object(verb, objects: set[str]) -> bool:
     if not objects:
         return True
     for c in verb.children:
-        if c.dep_ in ("dobj", "nsubjpass", "prep", "attr", "oprd", "dative", "xcomp", "advmod", "npadvmod"):
+        if c.dep_ in (
+            "dobj",
+            "nsubjpass",
+            "prep",
+            "attr",
+            "oprd",
+            "dative",
+            "xcomp",
+            "advmod",
+            "npadvmod",
+        ):
             for t in c.subtree:
                 if t.lemma_.lower() in objects or t.lower_ in objects:
                     return True
@@ -591,7 +810,14 @@ def _is_future(v) -> bool:
     for c in v.children:
         if c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE_AUX:
             return True
-    if v.dep_ == "xcomp" and v.head.lemma_.lower() in ("schedule", "set", "due", "plan", "expect", "go"):
+    if v.dep_ == "xcomp" and v.head.lemma_.lower() in (
+        "schedule",
+        "set",
+        "due",
+        "plan",
+        "expect",
+        "go",
+    ):
         return True
     for c in v.children:
         if c.lower_ in ("scheduled", "due", "set") and c.dep_ in ("acomp", "xcomp", "advcl"):
@@ -610,6 +836,20 @@ def _is_now(v) -> bool:
     if v.dep_ in ("xcomp", "conj") and v.head.tag_ in _PRESENT_TAGS:
         return True
     return False
+
+
+def _owner_verb(tok, trigger):
+    """First verb above a date token (the clause the date belongs to); the trigger counts."""
+    cur = tok
+    for _ in range(8):
+        if cur.i == trigger.i:
+            return cur
+        if cur.pos_ in ("VERB", "AUX") and cur.i != tok.i:
+            return cur
+        if cur.head.i == cur.i:
+            return cur if cur.pos_ in ("VERB", "AUX") else None
+        cur = cur.head
+    return None
 
 
 def _clause_span(v) -> tuple[int, int]:

@@ -162,7 +162,10 @@ async def poll_feed(
         )
     except FetchError as exc:
         return FeedPoll(
-            feed.url, "failed", http_status=exc.http_status, error=exc.to_record("feed", feed.url)
+            feed.url,
+            "failed",
+            http_status=exc.http_status,
+            error=exc.to_record("feed", feed.url, url=feed.url),
         )
     return FeedPoll(
         feed.url,
@@ -194,7 +197,9 @@ def poll_feeds(
             async def one(feed: FeedSpec) -> FeedPoll:
                 state = states.get(feed.url) or FeedState(feed.url)
                 if state.next_poll_after is not None and state.next_poll_after > now:
-                    return FeedPoll(feed.url, "skipped", etag=state.etag, last_modified=state.last_modified)
+                    return FeedPoll(
+                        feed.url, "skipped", etag=state.etag, last_modified=state.last_modified
+                    )
                 return await poll_feed(fetcher, feed, state, now)
 
             return list(await asyncio.gather(*(one(f) for f in feeds)))
@@ -216,7 +221,9 @@ def next_state(state: FeedState, poll: FeedPoll, now: datetime) -> FeedState:
         return replace(
             state,
             etag=poll.etag if poll.status == "ok" else (poll.etag or state.etag),
-            last_modified=poll.last_modified if poll.status == "ok" else (poll.last_modified or state.last_modified),
+            last_modified=poll.last_modified
+            if poll.status == "ok"
+            else (poll.last_modified or state.last_modified),
             last_polled=now,
             last_success=now,
             consecutive_failures=0,

@@ -13,8 +13,16 @@ import re
 # code: (names and aliases, demonyms, capitals-as-metonyms)
 _COUNTRIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "US": (
-        ("United States", "United States of America", "U.S.", "US", "U.S.A.", "USA", "America",
-         "the States"),
+        (
+            "United States",
+            "United States of America",
+            "U.S.",
+            "US",
+            "U.S.A.",
+            "USA",
+            "America",
+            "the States",
+        ),
         ("American", "Americans", "U.S.-led", "US-led"),
         ("Washington", "White House"),
     ),
@@ -61,8 +69,11 @@ _COUNTRIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] 
     "VE": (("Venezuela",), ("Venezuelan",), ("Caracas",)),
     "GL": (("Greenland",), ("Greenlandic",), ("Nuuk",)),
     "DK": (("Denmark",), ("Danish",), ("Copenhagen",)),
-    "GB": (("United Kingdom", "UK", "U.K.", "Britain", "Great Britain", "England"),
-           ("British",), ("London", "Downing Street", "Whitehall")),
+    "GB": (
+        ("United Kingdom", "UK", "U.K.", "Britain", "Great Britain", "England"),
+        ("British",),
+        ("London", "Downing Street", "Whitehall"),
+    ),
     "FR": (("France",), ("French",), ("Paris", "Elysee", "Élysée")),
     "DE": (("Germany",), ("German",), ("Berlin",)),
     "IT": (("Italy",), ("Italian",), ("Rome",)),
@@ -97,8 +108,18 @@ _COUNTRIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] 
     "EG": (("Egypt",), ("Egyptian",), ("Cairo",)),
     "MA": (("Morocco",), ("Moroccan",), ("Rabat",)),
     "ZA": (("South Africa",), ("South African",), ("Pretoria",)),
-    "CD": (("Democratic Republic of the Congo", "Democratic Republic of Congo", "DR Congo",
-            "DRC", "D.R.C.", "Congo-Kinshasa"), ("Congolese",), ("Kinshasa",)),
+    "CD": (
+        (
+            "Democratic Republic of the Congo",
+            "Democratic Republic of Congo",
+            "DR Congo",
+            "DRC",
+            "D.R.C.",
+            "Congo-Kinshasa",
+        ),
+        ("Congolese",),
+        ("Kinshasa",),
+    ),
     "ZM": (("Zambia",), ("Zambian",), ("Lusaka",)),
     "ZW": (("Zimbabwe",), ("Zimbabwean",), ("Harare",)),
     "UG": (("Uganda",), ("Ugandan",), ("Kampala",)),
@@ -115,8 +136,7 @@ _COUNTRIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] 
     "AO": (("Angola",), ("Angolan",), ("Luanda",)),
     "RW": (("Rwanda",), ("Rwandan",), ("Kigali",)),
     "ML": (("Mali",), ("Malian",), ("Bamako",)),
-    "EU": (("European Union", "EU", "E.U.", "European Commission", "Brussels"),
-           ("European",), ()),
+    "EU": (("European Union", "EU", "E.U.", "European Commission", "Brussels"), ("European",), ()),
 }
 
 # Lower-cased surface form -> code. Ambiguous short forms stay case-sensitive (see below).
@@ -126,7 +146,9 @@ for _code, (_names, _dems, _caps) in _COUNTRIES.items():
     for _form in (*_names, *_dems, *_caps):
         SURFACE_FORMS[_form] = _code
 
-_LOWER: dict[str, str] = {k.lower(): v for k, v in SURFACE_FORMS.items() if k not in _CASE_SENSITIVE}
+_LOWER: dict[str, str] = {
+    k.lower(): v for k, v in SURFACE_FORMS.items() if k not in _CASE_SENSITIVE
+}
 _EXACT: dict[str, str] = {k: v for k, v in SURFACE_FORMS.items() if k in _CASE_SENSITIVE}
 _ISO = {code for code in _COUNTRIES}
 

@@ -90,13 +90,22 @@ class FetchError(Exception):
         self.http_status = http_status
         self.retry_after = retry_after  # seconds the server asked us to wait, if any
 
-    def to_record(self, stage: str, feed_url: str | None = None) -> ErrorRecord:
-        """This error as data for the warehouse's errors table."""
+    def to_record(
+        self, stage: str, feed_url: str | None = None, url: str | None = None
+    ) -> ErrorRecord:
+        """This error as data for the warehouse's errors table.
+
+        `url` names the item that failed (the article or feed URL) when the
+        error happened on a redirect hop; the hop is then kept in the message.
+        """
+        message = self.message
+        if url is not None and url != self.url:
+            message = f"{message} (at redirect target {self.url})"
         return ErrorRecord(
             stage=stage,
-            url=self.url,
+            url=url or self.url,
             kind=self.kind,
-            message=self.message,
+            message=message,
             transient=self.transient,
             feed_url=feed_url,
             http_status=self.http_status,
@@ -269,7 +278,7 @@ def split_url(url: str) -> tuple[str, str, int]:
     return scheme, parts.hostname.lower(), port or (443 if scheme == "https" else 80)
 
 
-async def resolve_target(url: str, allow_hosts: list[str]) -> Target:
+async def resolve_target(url: str, allow_hosts: list[str], dns_timeout: float = 10.0) -> Target:
     """Resolve the URL's host and refuse non-public addresses unless allow-listed.
 
     Raised before any connection is made. allow_hosts entries are "host:port"
@@ -284,9 +293,12 @@ async def resolve_target(url: str, allow_hosts: list[str]) -> Target:
         addresses: tuple[str, ...] = (str(literal),)
     else:
         try:
-            infos = await asyncio.to_thread(
-                socket.getaddrinfo, host, port, type=socket.SOCK_STREAM
-            )
+            async with asyncio.timeout(dns_timeout):
+                infos = await asyncio.to_thread(
+                    socket.getaddrinfo, host, port, type=socket.SOCK_STREAM
+                )
+        except TimeoutError as exc:
+            raise DNSError(f"resolving {host!r} took over {dns_timeout:g} s", url=url) from exc
         except (socket.gaierror, UnicodeError) as exc:
             raise DNSError(f"cannot resolve host {host!r}: {exc}", url=url) from exc
         addresses = tuple(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
@@ -300,7 +312,7 @@ async def resolve_target(url: str, allow_hosts: list[str]) -> Target:
         if _is_blocked_ip(ipaddress.ip_address(address)):
             raise BlockedAddress(
                 f"{host} resolves to {address}, a loopback, private, link-local or otherwise "
-                f"non-public address; add \"{target.host_port}\" to [fetch] allow_hosts if "
+                f'non-public address; add "{target.host_port}" to [fetch] allow_hosts if '
                 "this is intended",
                 url=url,
             )
@@ -388,7 +400,9 @@ class Fetcher:
     per-host clocks and the robots.txt cache.
     """
 
-    def __init__(self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ):
         self.settings = settings
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(
@@ -516,7 +530,9 @@ class Fetcher:
         timeout: float | None,
     ) -> tuple[int, dict[str, str], bytes]:
         """One request, no redirects: guard, robots, limits, then status checks."""
-        target = await resolve_target(url, self.settings.allow_hosts)
+        target = await resolve_target(
+            url, self.settings.allow_hosts, dns_timeout=self.settings.connect_timeout
+        )
         if check_robots:
             await self.robots.check(target)
         headers = {
@@ -547,7 +563,9 @@ class Fetcher:
             kind=f"http_{status}",
             transient=transient,
             http_status=status,
-            retry_after=_retry_after_seconds(resp_headers.get("retry-after")) if transient else None,
+            retry_after=_retry_after_seconds(resp_headers.get("retry-after"))
+            if transient
+            else None,
         )
 
     async def _send(

@@ -11,26 +11,67 @@ import re
 from dataclasses import dataclass
 
 _PREFIX = {
-    "us$": "USD", "usd": "USD", "$": "USD", "a$": "AUD", "au$": "AUD", "aud": "AUD",
-    "c$": "CAD", "ca$": "CAD", "cad": "CAD", "€": "EUR", "eur": "EUR", "£": "GBP",
-    "gbp": "GBP", "¥": "CNY", "rmb": "CNY", "cny": "CNY", "jpy": "JPY", "nz$": "NZD",
-    "hk$": "HKD", "s$": "SGD", "r$": "BRL",
+    "us$": "USD",
+    "usd": "USD",
+    "$": "USD",
+    "a$": "AUD",
+    "au$": "AUD",
+    "aud": "AUD",
+    "c$": "CAD",
+    "ca$": "CAD",
+    "cad": "CAD",
+    "€": "EUR",
+    "eur": "EUR",
+    "£": "GBP",
+    "gbp": "GBP",
+    "¥": "CNY",
+    "rmb": "CNY",
+    "cny": "CNY",
+    "jpy": "JPY",
+    "nz$": "NZD",
+    "hk$": "HKD",
+    "s$": "SGD",
+    "r$": "BRL",
 }
 _SUFFIX = {
-    "dollars": "USD", "dollar": "USD", "us dollars": "USD", "u.s. dollars": "USD",
-    "australian dollars": "AUD", "canadian dollars": "CAD", "yuan": "CNY", "renminbi": "CNY",
-    "rmb": "CNY", "euros": "EUR", "euro": "EUR", "yen": "JPY", "pounds": "GBP",
-    "pounds sterling": "GBP", "won": "KRW", "rupees": "INR", "ringgit": "MYR", "baht": "THB",
+    "dollars": "USD",
+    "dollar": "USD",
+    "us dollars": "USD",
+    "u.s. dollars": "USD",
+    "australian dollars": "AUD",
+    "canadian dollars": "CAD",
+    "yuan": "CNY",
+    "renminbi": "CNY",
+    "rmb": "CNY",
+    "euros": "EUR",
+    "euro": "EUR",
+    "yen": "JPY",
+    "pounds": "GBP",
+    "pounds sterling": "GBP",
+    "won": "KRW",
+    "rupees": "INR",
+    "ringgit": "MYR",
+    "baht": "THB",
 }
 _SCALE = {
-    "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "million": 1e6,
-    "bn": 1e9, "b": 1e9, "billion": 1e9, "tn": 1e12, "trillion": 1e12,
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "million": 1e6,
+    "bn": 1e9,
+    "b": 1e9,
+    "billion": 1e9,
+    "tn": 1e12,
+    "trillion": 1e12,
 }
 _NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _SCALE_RE = r"(?:\s?(thousand|million|billion|trillion|mln|mn|bn|tn|[kmb])\b)?"
 _PREFIX_RE = re.compile(
     r"(?<![\w$])(US\$|A\$|AU\$|C\$|CA\$|NZ\$|HK\$|S\$|R\$|USD|AUD|CAD|EUR|GBP|RMB|CNY|JPY|\$|€|£|¥)\s?"
-    + _NUM + _SCALE_RE,
+    + _NUM
+    + _SCALE_RE,
     re.IGNORECASE,
 )
 _SUFFIX_RE = re.compile(

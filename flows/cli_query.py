@@ -216,8 +216,8 @@ def timeline_cmd(
         console.print(f"\n[bold]{escape(group)}[/bold]")
         for label, e in entries:
             n = int(e.get("source_count") or 0)
-            meta = f"{e.get('type')}, {n} source{'s' if n != 1 else ''}, {str(e.get('event_id'))[:8]}"
-            console.print(f"  {label:<7} {escape(render.headline(e))}  [dim]({escape(meta)})[/dim]")
+            meta = f"{n} source{'s' if n != 1 else ''} · {str(e.get('event_id'))[:8]}"
+            console.print(f"  {label:<7} {escape(render.headline(e))}  [dim]{escape(meta)}[/dim]", soft_wrap=True)
 
 
 @app.command("sources", rich_help_panel="Query the warehouse")
@@ -239,7 +239,7 @@ def sources_cmd(
     console.print(f"[bold]{escape(render.headline(event))}[/bold]")
     console.print(f"{render.when(event)} · {event['type']} · {full_id} · {len(rows)} mention(s)")
     for i, s in enumerate(rows, 1):
-        published = render.plain_record({"p": s.get("published")})["p"] or "unknown date"
+        published = render.iso(s.get("published")) or "unknown date"
         console.print(f"\n{i}. [bold]{escape(s.get('outlet') or s.get('site') or 'unknown outlet')}[/bold]"
                       f" - {escape(s.get('title') or '(no headline)')}")
         console.print(f"   {escape(s.get('url') or '')}", soft_wrap=True)
@@ -258,21 +258,24 @@ def feeds_cmd(fmt: FormatOpt = Format.table, db: DbOpt = None, config: ConfigOpt
         records = [render.plain_record(r) for r in rows]
         _emit(render.to_json(records) if fmt is Format.json else render.to_csv(records))
         return
-    table = Table(title=f"feeds ({len(rows)})")
-    for col in ("feed", "status", "last success", "fails", "new items", "next poll", "last error"):
-        table.add_column(col)
+    table = Table(title=f"feeds ({len(rows)})", show_lines=True)
+    table.add_column("feed", ratio=2, overflow="fold")
+    table.add_column("health", no_wrap=True)
+    table.add_column("new", justify="right", no_wrap=True)
+    table.add_column("last error", ratio=1, overflow="fold")
     for r in rows:
         nxt = r.get("next_poll_after")
-        backed_off = bool(nxt and nxt > now and r.get("consecutive_failures"))
+        fails = int(r.get("consecutive_failures") or 0)
         status = str(r.get("status") or "")
+        health = [f"[red]{status}[/red]" if status == "failing" else status,
+                  f"last ok {_ts(r.get('last_success')) or 'never'}"]
+        if fails:
+            health.append(f"{fails} failure{'s' if fails != 1 else ''} in a row")
+        if fails and isinstance(nxt, datetime) and nxt > now:
+            health.append(f"backed off until {_ts(nxt)}")
         table.add_row(
-            f"{r.get('name') or ''}\n[dim]{escape(str(r.get('feed_url') or ''))}[/dim]",
-            f"[red]{status}[/red]" if status == "failing" else status,
-            _ts(r.get("last_success")) or "never",
-            str(r.get("consecutive_failures") or 0),
-            str(r.get("last_new_items") or 0),
-            _ts(nxt) if backed_off else "",
-            escape(r.get("last_error") or ""),
+            f"[bold]{escape(str(r.get('name') or ''))}[/bold]\n[dim]{escape(str(r.get('feed_url') or ''))}[/dim]",
+            "\n".join(health), str(r.get("last_new_items") or 0), escape(r.get("last_error") or ""),
         )
     console.print(table)
 

@@ -36,8 +36,14 @@ class DemoDataError(RuntimeError):
 class _Route:
     """One servable path: body (with {base} substituted), headers and failure behaviour."""
 
-    def __init__(self, body: bytes, content_type: str, status: int, last_modified: str | None,
-                 fail_first: int) -> None:
+    def __init__(
+        self,
+        body: bytes,
+        content_type: str,
+        status: int,
+        last_modified: str | None,
+        fail_first: int,
+    ) -> None:
         self.body = body
         self.content_type = content_type
         self.status = status
@@ -46,10 +52,14 @@ class _Route:
         self.etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
 
 
-_ERROR_BODY = b"<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head>" \
+_ERROR_BODY = (
+    b"<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head>"
     b"<body><h1>Internal Server Error</h1></body></html>\n"
-_NOT_FOUND_BODY = b"<!DOCTYPE html><html><head><title>404 Not Found</title></head>" \
+)
+_NOT_FOUND_BODY = (
+    b"<!DOCTYPE html><html><head><title>404 Not Found</title></head>"
     b"<body><h1>Not Found</h1></body></html>\n"
+)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -85,8 +95,13 @@ class _Handler(BaseHTTPRequestHandler):
         if route.status == 200 and self._not_modified(route):
             self._reply(304, None, b"", headers, send_body)
             return
-        self._reply(route.status, route.content_type, route.body,
-                    headers if route.status == 200 else {}, send_body)
+        self._reply(
+            route.status,
+            route.content_type,
+            route.body,
+            headers if route.status == 200 else {},
+            send_body,
+        )
 
     def _not_modified(self, route: _Route) -> bool:
         """RFC 9110: If-None-Match wins over If-Modified-Since when both are sent."""
@@ -102,8 +117,14 @@ class _Handler(BaseHTTPRequestHandler):
                 return False
         return False
 
-    def _reply(self, status: int, content_type: str | None, body: bytes, headers: dict[str, str],
-               send_body: bool) -> None:
+    def _reply(
+        self,
+        status: int,
+        content_type: str | None,
+        body: bytes,
+        headers: dict[str, str],
+        send_body: bool,
+    ) -> None:
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
@@ -116,6 +137,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that does not print tracebacks when a client hangs up early."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients resetting or abandoning connections is normal under test; stay silent."""
+
+
 class DemoServer:
     """Context manager serving the demo news world on 127.0.0.1 from a daemon thread.
 
@@ -125,6 +155,7 @@ class DemoServer:
     """
 
     def __init__(self, port: int = 0, data_dir: Path = DEMO_DATA) -> None:
+        """Load the manifest and bind the port now, so a busy port fails here (OSError)."""
         self.data_dir = Path(data_dir)
         self.manifest: dict[str, Any] = self._load_manifest()
         self._requested_port = port
@@ -133,20 +164,29 @@ class DemoServer:
         self._routes: dict[str, _Route] = {}
         self._lock = threading.Lock()
         self.requests: Counter[str] = Counter()  # path -> number of requests seen
+        self._bind()
 
     # -- lifecycle -----------------------------------------------------------------
 
-    def start(self) -> DemoServer:
-        """Bind, load the routes with the real base URL, and serve in a daemon thread."""
-        if self._httpd is not None:
-            return self
+    def _bind(self) -> None:
         handler = type("DemoHandler", (_Handler,), {"demo": self})
-        httpd = ThreadingHTTPServer(("127.0.0.1", self._requested_port), handler)
-        httpd.daemon_threads = True
+        httpd = _QuietServer(("127.0.0.1", self._requested_port), handler)
         self._httpd = httpd
         self._routes = self._build_routes()
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="reewatch-demo-server", daemon=True)
+
+    def start(self) -> DemoServer:
+        """Serve in a daemon thread (binding again if stopped before); idempotent."""
+        if self._thread is not None:
+            return self
+        if self._httpd is None:
+            self._bind()
+        assert self._httpd is not None
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="reewatch-demo-server",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -164,8 +204,12 @@ class DemoServer:
     def __enter__(self) -> DemoServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # -- addresses -----------------------------------------------------------------
@@ -173,7 +217,9 @@ class DemoServer:
     @property
     def port(self) -> int:
         if self._httpd is None:
-            raise RuntimeError("DemoServer is not running; use it as a context manager or call start()")
+            raise RuntimeError(
+                "DemoServer is not running; use it as a context manager or call start()"
+            )
         return int(self._httpd.server_address[1])
 
     @property
@@ -193,17 +239,25 @@ class DemoServer:
 
     def feed_specs(self) -> list[FeedSpec]:
         """All demo feeds, the broken one included (the pipeline must survive it)."""
-        return [FeedSpec(self.url(f["route"]), f["name"], f.get("language")) for f in self.manifest["feeds"]]
+        return [
+            FeedSpec(self.url(f["route"]), f["name"], f.get("language"))
+            for f in self.manifest["feeds"]
+        ]
 
     def articles(self) -> list[dict[str, Any]]:
         """Manifest article records with an absolute `url` added."""
         return [{**a, "url": self.url(a["route"])} for a in self.manifest["articles"]]
 
-    def expected_events(self) -> list[dict[str, Any]]:
-        """Every annotated event (FORMAT.md fields) with the article `url`, `route` and `key`."""
+    def expected_events(self, include_optional: bool = True) -> list[dict[str, Any]]:
+        """Every annotated event (FORMAT.md fields) with the article `url`, `route` and `key`.
+
+        Borderline background mentions carry `"optional": true`, as in the gold sets.
+        """
         out = []
         for a in self.manifest["articles"]:
             for e in a["events"]:
+                if e.get("optional") and not include_optional:
+                    continue
                 out.append({"url": self.url(a["route"]), "route": a["route"], "key": a["key"], **e})
         return out
 
@@ -238,12 +292,21 @@ class DemoServer:
             try:
                 body = path.read_bytes()
             except OSError as exc:
-                raise DemoDataError(f"manifest route {route} points at unreadable {path}: {exc}") from exc
+                raise DemoDataError(
+                    f"manifest route {route} points at unreadable {path}: {exc}"
+                ) from exc
             ctype = spec["content_type"]
-            if ctype.startswith(("text/", "application/rss", "application/atom", "application/xml")):
+            if ctype.startswith(
+                ("text/", "application/rss", "application/atom", "application/xml")
+            ):
                 body = body.replace(BASE_PLACEHOLDER.encode(), base)
-            routes[route] = _Route(body, ctype, int(spec.get("status", 200)), spec.get("last_modified"),
-                                   int(spec.get("fail_first", 0)))
+            routes[route] = _Route(
+                body,
+                ctype,
+                int(spec.get("status", 200)),
+                spec.get("last_modified"),
+                int(spec.get("fail_first", 0)),
+            )
         return routes
 
 
@@ -262,6 +325,43 @@ def demo_settings(db_path: Path | str, server: DemoServer) -> Settings:
         ),
         source="demo",
     )
+
+
+def _toml_str(value: str) -> str:
+    """A TOML basic string (JSON string escapes are valid TOML escapes)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_demo_config(server: DemoServer, db_path: Path | str, path: Path | None = None) -> Path:
+    """Write a reewatch TOML config for `server` (what `demo_settings` builds) and return its path.
+
+    The daily flow takes a config file, not a Settings object, so the demo command hands it
+    this file. Default location: next to the database, `<db stem>.toml`.
+    """
+    db = Path(db_path).resolve()
+    target = Path(path) if path is not None else db.with_suffix(".toml")
+    fetch = demo_settings(db, server).fetch
+    lines = [
+        "# Written by `reewatch demo` for the loopback demo news server; safe to delete.",
+        "",
+        "[database]",
+        f"path = {_toml_str(str(db))}",
+        "",
+        "[fetch]",
+        f"allow_hosts = [{', '.join(_toml_str(h) for h in fetch.allow_hosts)}]",
+        f"per_host_delay = {float(fetch.per_host_delay)}",
+        f"per_host = {fetch.per_host}",
+        f"retries = {fetch.retries}",
+        f"backoff = {float(fetch.backoff)}",
+        f"timeout = {float(fetch.timeout)}",
+    ]
+    for spec in server.feed_specs():
+        lines += ["", "[[feeds]]", f"url = {_toml_str(spec.url)}", f"name = {_toml_str(spec.name)}"]
+        if spec.language:
+            lines.append(f"language = {_toml_str(spec.language)}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
 
 
 def main() -> None:

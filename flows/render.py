@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 # Short display names: headlines read "US and Japan", not "US and JP".
@@ -73,6 +74,19 @@ def actor_name(actor: str) -> str:
     return COUNTRY_NAMES.get(actor, actor)
 
 
+def is_country(actor: str) -> bool:
+    """Countries are stored as ISO alpha-2 codes (plus EU); organisations by name."""
+    return len(actor) == 2 and actor.isupper()
+
+
+_WITH_THE = {"US", "EU", "GB", "NL", "PH", "AE"}
+
+
+def place_name(code: str) -> str:
+    """A country after a preposition: 'the US', 'Malaysia'."""
+    return f"the {actor_name(code)}" if code in _WITH_THE else actor_name(code)
+
+
 def money(amount: float | None, currency: str | None) -> str:
     """'A$180 million', '$8.5 billion', '12,000 XYZ'; '' when there is no amount."""
     if amount is None:
@@ -102,9 +116,16 @@ def headline(event: Mapping[str, Any]) -> str:
     adjective = commodities[0].replace(" ", "-")
     kind = str(event.get("type") or "event")
     one, many, obj = _PHRASES.get(kind, ("reports", "report", f"a {kind.replace('_', ' ')} on {{c}}"))
-    plural = len(actors) > 1
+    plural = len(actors) != 1  # "Unnamed parties hold"
     amount = money(event.get("amount"), event.get("currency"))
     if kind == "investment" and amount:
+        # Companies invest; the countries among the actors say where ("in Malaysia").
+        raw = list(event.get("actors") or [])
+        orgs = [a for a in raw if not is_country(a)]
+        places = [place_name(a) for a in raw if is_country(a)]
+        if orgs and places:
+            who, plural = join_words(orgs[:4]), len(orgs) > 1
+            c = f"{c} in {join_words(places[:3])}"
         return f"{who} {'invest' if plural else 'invests'} {amount} in {c}"
     line = f"{who} {many if plural else one} {obj.format(c=c, a=adjective)}"
     return f"{line} worth {amount}" if amount else line
@@ -119,7 +140,7 @@ def when(event: Mapping[str, Any]) -> str:
     return f"{d} ({precision})" if precision and precision != "day" else str(d)
 
 
-def _scalar(value: Any) -> Any:
+def iso(value: Any) -> Any:
     """JSON-able form of a DB value: dates and timestamps as ISO strings."""
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
@@ -137,13 +158,13 @@ def event_record(event: Mapping[str, Any]) -> dict[str, Any]:
         elif name in LIST_FIELDS:
             out[name] = list(event.get(name) or [])
         else:
-            out[name] = _scalar(event.get(name))
+            out[name] = iso(event.get(name))
     return out
 
 
 def plain_record(row: Mapping[str, Any]) -> dict[str, Any]:
     """Any query row made JSON-able (lists kept, dates as ISO strings)."""
-    return {k: (list(v) if isinstance(v, list | tuple) else _scalar(v)) for k, v in row.items()}
+    return {k: (list(v) if isinstance(v, list | tuple) else iso(v)) for k, v in row.items()}
 
 
 def to_json(records: Iterable[Mapping[str, Any]]) -> str:
@@ -169,21 +190,24 @@ def to_csv(records: Sequence[Mapping[str, Any]], fields: Sequence[str] | None = 
 
 
 def events_table(events: Sequence[Mapping[str, Any]], title: str = "events") -> Table:
-    """The terminal view: what happened, when, who, what, how much, how many sources."""
-    table = Table(title=f"{title} ({len(events)})", show_lines=False, expand=False)
+    """The terminal view: a headline per event with a dim line of type, actors, commodities, money.
+
+    Two lines per event instead of eight columns: it stays readable in an 80-column terminal.
+    """
+    table = Table(title=f"{title} ({len(events)})", show_lines=True, expand=False)
     table.add_column("date", no_wrap=True)
-    table.add_column("type", style="cyan", no_wrap=True)
-    table.add_column("event", style="bold")
-    table.add_column("actors")
-    table.add_column("commodities")
-    table.add_column("amount", justify="right", no_wrap=True)
-    table.add_column("src", justify="right")
+    table.add_column("event", ratio=1, min_width=30)
+    table.add_column("src", justify="right", no_wrap=True)
     table.add_column("id", style="dim", no_wrap=True)
     for e in events:
+        actors = ", ".join(actor_name(a) for a in e.get("actors") or [])
+        details = " · ".join(x for x in (
+            str(e.get("type") or ""), actors, ", ".join(e.get("commodities") or []),
+            money(e.get("amount"), e.get("currency")),
+        ) if x)
         table.add_row(
-            when(e), str(e.get("type") or ""), headline(e), ", ".join(e.get("actors") or []),
-            ", ".join(e.get("commodities") or []), money(e.get("amount"), e.get("currency")),
-            str(e.get("source_count") or 0), str(e.get("event_id") or "")[:10],
+            when(e).replace(" (", "\n("), f"[bold]{escape(headline(e))}[/bold]\n[dim]{escape(details)}[/dim]",
+            str(e.get("source_count") or 0), str(e.get("event_id") or "")[:8],
         )
     return table
 
@@ -191,7 +215,7 @@ def events_table(events: Sequence[Mapping[str, Any]], title: str = "events") -> 
 _PRECISION_RANK = {"year": 0, "month": 1, "day": 2}
 
 
-def _start(event: Mapping[str, Any]) -> date | None:
+def start_day(event: Mapping[str, Any]) -> date | None:
     """First day the event's date can mean (date_start, else parsed from `date`)."""
     start = event.get("date_start")
     if isinstance(start, datetime):
@@ -220,13 +244,13 @@ def timeline_groups(
     year's months, undated events come last.
     """
     def key(e: Mapping[str, Any]) -> tuple[Any, ...]:
-        start = _start(e)
+        start = start_day(e)
         rank = _PRECISION_RANK.get(str(e.get("date_precision") or "day"), 2)
         return (start is None, start or date.max, rank, str(e.get("event_id") or ""))
 
     groups: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     for e in sorted(events, key=key):
-        start = _start(e)
+        start = start_day(e)
         precision = e.get("date_precision") or "day"
         if start is None:
             group, label = "Undated", ""

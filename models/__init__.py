@@ -113,7 +113,11 @@ def model_version(nlp) -> str:
 
 def agency_countries() -> dict[str, str]:
     """Agency short name -> ISO country it speaks for."""
-    return {r["id"]: r["country"] for r in read_patterns("entities") if r.get("country")}
+    return {
+        r["id"]: r["country"]
+        for r in read_patterns("entities")
+        if r.get("country") and r["label"] == "AGENCY"
+    }
 
 
 def weak_commodity_patterns() -> set[str]:

@@ -227,7 +227,9 @@ GOOD_PARAGRAPHS = [
 ]
 
 
-def article_html(title: str, paragraphs: list[str], *, date: str = "2026-03-02", lang: str = "en") -> str:
+def article_html(
+    title: str, paragraphs: list[str], *, date: str = "2026-03-02", lang: str = "en"
+) -> str:
     body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
     return (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
@@ -266,12 +268,20 @@ ZH_TEXT = (
     "有关企业需要提前申请许可证，审批时间大约为四十五个工作日。"
     "业内人士认为，新规定将影响海外电机厂商的采购计划，但国内供应保持稳定。"
     "分析人士指出，今年下半年的市场价格可能出现波动，企业应当加强库存管理。"
+    "一家磁材企业的负责人说，公司已经组织专门团队研究新规定的具体要求。"
+    "他表示，如果审批顺利，明年的出口订单不会受到太大影响。"
+    "另一位贸易顾问建议企业保留完整的合同和物流记录，以便在审查时提供材料。"
+    "部分外国买家已经开始寻找其他供应来源，包括东南亚和非洲的新项目。"
 )
 JA_TEXT = (
     "レアアースの輸出管理に関する新しい規則が本日発表されました。"
     "経済産業省によると、一部の磁石材料について輸出許可が必要になります。"
     "企業は事前に申請を行う必要があり、審査には約四十五営業日かかる見込みです。"
     "専門家は、海外のモーター製造業者の調達計画に影響が出る可能性があると指摘しています。"
+    "ある磁石メーカーの担当者は、新しい規則の詳しい内容を確認するための専任チームを作ったと話しました。"
+    "審査が順調に進めば、来年の輸出契約には大きな影響はないと見ています。"
+    "貿易の専門家は、審査に備えて契約書や物流の記録をきちんと保管するよう勧めています。"
+    "一部の海外の買い手は、東南アジアやアフリカの新しい事業など、別の調達先を探し始めています。"
 )
 FR_TEXT = (
     "Le ministère a annoncé mercredi une révision des règles d'exportation des terres rares. "
@@ -326,15 +336,25 @@ def item(
 def good_feed(server: TestServer) -> bytes:
     return rss(
         [
-            item("Norvania adds licences", server.url("/page/good"), guid="g-1", summary="Licences for alloys."),
-            item("Elmsby plant opens", server.url("/page/good2"), guid="g-2", summary="A new plant."),
+            item(
+                "Norvania adds licences",
+                server.url("/page/good"),
+                guid="g-1",
+                summary="Licences for alloys.",
+            ),
+            item(
+                "Elmsby plant opens", server.url("/page/good2"), guid="g-2", summary="A new plant."
+            ),
         ]
     )
 
 
 BILLION_LAUGHS = (
     '<!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
+    )
     + "]>"
 )
 
@@ -349,7 +369,9 @@ MINIMAL_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
 # =============================================================================== routes
 
 
-def _static(status: int, body: bytes = b"", ctype: str = "text/html; charset=utf-8", **extra: str) -> Handler:
+def _static(
+    status: int, body: bytes = b"", ctype: str = "text/html; charset=utf-8", **extra: str
+) -> Handler:
     def fn(h: RequestHandler, s: TestServer) -> None:
         h.send(status, body, {"Content-Type": ctype, **extra})
 
@@ -370,7 +392,9 @@ def _drip(h: RequestHandler, s: TestServer) -> None:
 
 
 def _retry_after(h: RequestHandler, s: TestServer) -> None:
-    h.send(429, b"slow down", {"Content-Type": "text/plain", "Retry-After": h.query.get("after", "1")})
+    h.send(
+        429, b"slow down", {"Content-Type": "text/plain", "Retry-After": h.query.get("after", "1")}
+    )
 
 
 def _flaky(h: RequestHandler, s: TestServer) -> None:
@@ -433,11 +457,19 @@ def _gzip_bomb(h: RequestHandler, s: TestServer) -> None:
 
 
 def _deflate(h: RequestHandler, s: TestServer) -> None:
-    h.send(200, zlib.compress(GOOD_PAGE), {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "deflate"})
+    h.send(
+        200,
+        zlib.compress(GOOD_PAGE),
+        {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "deflate"},
+    )
 
 
 def _gzip_page(h: RequestHandler, s: TestServer) -> None:
-    h.send(200, gzip.compress(GOOD_PAGE), {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"})
+    h.send(
+        200,
+        gzip.compress(GOOD_PAGE),
+        {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
+    )
 
 
 def _huge(declared: bool) -> Handler:
@@ -488,20 +520,35 @@ def _feed(make: Callable[[TestServer], bytes], ctype: str = "application/rss+xml
 
 def _malformed_feed(s: TestServer) -> bytes:
     # an unclosed tag and a stray ampersand after two good items: bozo, entries recovered
-    return rss([item("First", s.url("/page/good"), guid="m-1"), item("Second", s.url("/page/good2"), guid="m-2")])[
-        :-len(b"</channel></rss>")
-    ] + b"<item><title>Broken & cut"
+    return (
+        rss(
+            [
+                item("First", s.url("/page/good"), guid="m-1"),
+                item("Second", s.url("/page/good2"), guid="m-2"),
+            ]
+        )[: -len(b"</channel></rss>")]
+        + b"<item><title>Broken & cut"
+    )
 
 
 def _big_feed(s: TestServer) -> bytes:
-    return rss([item(f"Item {i}", f"http://example.invalid/news/{i}", guid=f"big-{i}") for i in range(10_000)])
+    return rss(
+        [
+            item(f"Item {i}", f"http://example.invalid/news/{i}", guid=f"big-{i}")
+            for i in range(10_000)
+        ]
+    )
 
 
 def _dupes_feed(s: TestServer) -> bytes:
     return rss(
         [
             item("One", "http://example.invalid/a?id=1&utm_source=rss", guid="d-1"),
-            item("One again, tracking param differs", "http://example.invalid/a?id=1&utm_medium=x#top", guid="d-9"),
+            item(
+                "One again, tracking param differs",
+                "http://example.invalid/a?id=1&utm_medium=x#top",
+                guid="d-9",
+            ),
             item("Same guid, other link", "http://example.invalid/b", guid="d-1"),
             item("Two", "http://example.invalid/c", guid="d-2"),
         ]
@@ -521,8 +568,18 @@ def _no_links_feed(s: TestServer) -> bytes:
 def _future_feed(s: TestServer) -> bytes:
     return rss(
         [
-            item("Far future", "http://example.invalid/f1", guid="f-1", date="Sat, 01 Jan 2039 00:00:00 GMT"),
-            item("Past", "http://example.invalid/f2", guid="f-2", date="Mon, 02 Mar 2026 08:00:00 GMT"),
+            item(
+                "Far future",
+                "http://example.invalid/f1",
+                guid="f-1",
+                date="Sat, 01 Jan 2039 00:00:00 GMT",
+            ),
+            item(
+                "Past",
+                "http://example.invalid/f2",
+                guid="f-2",
+                date="Mon, 02 Mar 2026 08:00:00 GMT",
+            ),
         ]
     )
 
@@ -567,8 +624,15 @@ BUILTIN: dict[str, Handler] = {
     "/feed/good": _feed(good_feed),
     "/feed/conditional": _conditional_feed,
     "/feed/malformed": _feed(_malformed_feed),
-    "/feed/not-xml": _feed(lambda s: b"<html><body><p>This is a web page, not a feed.</p></body></html>", "text/html"),
-    "/feed/bomb": _feed(lambda s: rss(["<item><title>&lol9;</title><link>http://example.invalid/x</link></item>"], prolog=BILLION_LAUGHS)),
+    "/feed/not-xml": _feed(
+        lambda s: b"<html><body><p>This is a web page, not a feed.</p></body></html>", "text/html"
+    ),
+    "/feed/bomb": _feed(
+        lambda s: rss(
+            ["<item><title>&lol9;</title><link>http://example.invalid/x</link></item>"],
+            prolog=BILLION_LAUGHS,
+        )
+    ),
     "/feed/big": _feed(_big_feed),
     "/feed/dupes": _feed(_dupes_feed),
     "/feed/no-links-no-dates": _feed(_no_links_feed),

@@ -34,7 +34,10 @@ def poll_one(server, path, state=None, **overrides) -> FeedPoll:
 def test_good_feed(http_server):
     poll = poll_one(http_server, "/feed/good")
     assert poll.status == "ok" and poll.http_status == 200
-    assert [e.url for e in poll.entries] == [http_server.url("/page/good"), http_server.url("/page/good2")]
+    assert [e.url for e in poll.entries] == [
+        http_server.url("/page/good"),
+        http_server.url("/page/good2"),
+    ]
     first = poll.entries[0]
     assert first.title == "Norvania adds licences" and first.guid == "g-1"
     assert first.summary == "Licences for alloys."
@@ -98,7 +101,10 @@ def test_big_feed_is_capped_at_max_entries(http_server):
 
 def test_duplicates_by_canonical_url_and_guid(http_server):
     poll = poll_one(http_server, "/feed/dupes")
-    assert [e.url for e in poll.entries] == ["http://example.invalid/a?id=1", "http://example.invalid/c"]
+    assert [e.url for e in poll.entries] == [
+        "http://example.invalid/a?id=1",
+        "http://example.invalid/c",
+    ]
     assert poll.dropped == {"duplicate": 2}
 
 
@@ -126,9 +132,9 @@ def test_relative_links_resolved_and_tracking_dropped(http_server):
 
 
 def test_canonical_url_strips_fragment_and_trackers():
-    assert canonical_url("HTTP://Example.invalid/a/?b=2&utm_source=x&a=1#frag", "http://x.invalid/") == (
-        "http://example.invalid/a/?a=1&b=2"
-    )
+    assert canonical_url(
+        "HTTP://Example.invalid/a/?b=2&utm_source=x&a=1#frag", "http://x.invalid/"
+    ) == ("http://example.invalid/a/?a=1&b=2")
     assert canonical_url("mailto:a@example.invalid", "http://x.invalid/") is None
     assert canonical_url("javascript:void(0)", "http://x.invalid/") is None
 
@@ -150,7 +156,9 @@ def test_one_broken_feed_does_not_affect_others(http_server):
 
 def test_backed_off_feed_is_skipped_without_request(http_server):
     url = http_server.url("/feed/good")
-    state = FeedState(url, consecutive_failures=4, next_poll_after=NOW + timedelta(hours=1), etag='"x"')
+    state = FeedState(
+        url, consecutive_failures=4, next_poll_after=NOW + timedelta(hours=1), etag='"x"'
+    )
     polls = poll_feeds([FeedSpec(url, "good")], {url: state}, settings_for(http_server), now=NOW)
     assert polls[0].status == "skipped"
     assert http_server.requests == []
@@ -165,7 +173,9 @@ def test_feed_whose_backoff_expired_is_polled(http_server):
 
 
 def _failed(url: str) -> FeedPoll:
-    return FeedPoll(url, "failed", error=ErrorRecord("feed", url, "http_500", "server answered HTTP 500", True))
+    return FeedPoll(
+        url, "failed", error=ErrorRecord("feed", url, "http_500", "server answered HTTP 500", True)
+    )
 
 
 def test_next_state_backoff_schedule():

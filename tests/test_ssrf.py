@@ -33,34 +33,40 @@ from tests.httpserver import (
 )
 
 
-def attempt(url: str, settings) -> FetchError:
-    """GET `url` expecting a refusal; a transport that fails on any non-loopback send."""
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """Records every request that reaches the network layer; only loopback goes through.
 
-    async def refuse_non_loopback(request: httpx.Request) -> httpx.Response:
-        raise AssertionError(f"a request reached the transport for {request.url}")
+    A request for any other address fails the test: the guard must have refused
+    it before the transport was ever asked.
+    """
+
+    def __init__(self) -> None:
+        self.real = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
+        self.sent: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(str(request.url))
+        if request.url.host not in ("127.0.0.1", "::1"):
+            raise AssertionError(f"a request for {request.url} reached the transport")
+        return await self.real.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.real.aclose()
+
+
+def attempt(url: str, settings) -> FetchError:
+    """GET `url` expecting a refusal; returns the error."""
+    transport = GuardedTransport()
 
     async def go() -> FetchError:
-        # Loopback hosts go through a real transport; everything else would hit the mock.
-        async with Fetcher(settings) as fetcher:
-            fetcher._client._transport = _LoopbackOnly(fetcher._client._transport, refuse_non_loopback)
+        async with Fetcher(settings, transport=transport) as fetcher:
             with pytest.raises(FetchError) as info:
                 await fetcher.get(url)
             return info.value
 
-    return run_async(go())
-
-
-class _LoopbackOnly(httpx.AsyncBaseTransport):
-    """Pass loopback requests to the real transport; fail loudly on anything else."""
-
-    def __init__(self, real: httpx.AsyncBaseTransport, fail) -> None:
-        self.real = real
-        self.fail = fail
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host in ("127.0.0.1", "::1"):
-            return await self.real.handle_async_request(request)
-        return await self.fail(request)
+    err = run_async(go())
+    err.sent = transport.sent  # what reached the network layer, for assertions
+    return err
 
 
 @pytest.mark.parametrize(
@@ -105,11 +111,13 @@ def test_non_public_targets_are_refused_before_connecting(http_server, other_ser
     assert http_server.requests == []
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1:70/"])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1:70/"]
+)
 def test_other_schemes_are_refused(http_server, url):
     err = attempt(url, settings_for(http_server))
     assert isinstance(err, NotAllowedScheme) and err.kind == "not_allowed_scheme"
-    assert http_server.requests == []
+    assert http_server.requests == [] and err.sent == []
 
 
 def test_redirect_to_non_allowed_loopback_port_is_refused(http_server, other_server):
@@ -128,6 +136,7 @@ def test_redirect_to_private_or_other_scheme_is_refused(http_server, target):
     err = attempt(redirect_to(http_server, target), settings_for(http_server))
     assert err.kind in ("blocked_address", "not_allowed_scheme")
     assert not err.transient
+    assert len(err.sent) == 1 and err.sent[0].startswith(http_server.url("/fault/redirect-to"))
 
 
 def test_allow_hosts_is_exact_host_and_port(http_server, other_server):
@@ -161,7 +170,10 @@ def test_guard_refuses_in_feed_and_article_batches(http_server, other_server):
     """Through the public batch entry points: recorded as data, good items unaffected."""
     settings = settings_for(http_server)
     polls = poll_feeds(
-        [FeedSpec(other_server.url("/feed/good"), "x"), FeedSpec(http_server.url("/feed/good"), "ok")],
+        [
+            FeedSpec(other_server.url("/feed/good"), "x"),
+            FeedSpec(http_server.url("/feed/good"), "ok"),
+        ],
         {},
         settings,
     )

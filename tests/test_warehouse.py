@@ -73,9 +73,8 @@ def event(
 
 
 def count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    assert row is not None
-    return int(row[0])
+    # fetchall: DuckDB 2.0 keeps a half-read (fetchone) result open on the connection
+    return int(con.execute(sql).fetchall()[0][0])
 
 
 @pytest.fixture
@@ -245,7 +244,7 @@ def test_runs(con: duckdb.DuckDBPyConnection) -> None:
     store.start_run(con, "r2", now=NOW + timedelta(hours=1))
     store.finish_run(con, "r2", "failed", now=NOW + timedelta(hours=2))
     assert store.latest_run_id(con) == "r1"  # a failed run is not "the latest"
-    assert con.execute("SELECT new_articles, status FROM runs WHERE run_id = 'r1'").fetchone() == (3, "completed")
+    assert con.execute("SELECT new_articles, status FROM runs WHERE run_id = 'r1'").fetchall()[0] == (3, "completed")
     with pytest.raises(ValueError, match="status"):
         store.finish_run(con, "r1", "done")
     with pytest.raises(ValueError, match="counters"):
@@ -257,7 +256,7 @@ def test_record_errors_is_idempotent_per_run(con: duckdb.DuckDBPyConnection) -> 
     assert store.record_errors(con, "r1", [err, err], now=NOW) == 1
     assert store.record_errors(con, "r1", [err], now=NOW) == 0
     assert store.record_errors(con, "r2", [err], now=NOW) == 1
-    assert con.execute('SELECT "at", kind, http_status FROM errors LIMIT 1').fetchone() == (
+    assert con.execute('SELECT "at", kind, http_status FROM errors LIMIT 1').fetchall()[0] == (
         NOW.replace(tzinfo=None), "http_404", 404,
     )  # fmt: skip
 
@@ -289,7 +288,7 @@ def test_store_articles_is_idempotent(con: duckdb.DuckDBPyConnection) -> None:
     assert store.store_articles(con, arts, "r2") == []
     assert count(con, "SELECT count(*) FROM articles") == 2
     assert store.known_urls(con, [arts[0].url, "https://new.example/x"]) == {arts[0].url}
-    row = con.execute("SELECT content_hash, simhash, first_run_id FROM articles WHERE article_id = ?", [arts[0].id]).fetchone()
+    row = con.execute("SELECT content_hash, simhash, first_run_id FROM articles WHERE article_id = ?", [arts[0].id]).fetchall()[0]
     assert row is not None and len(row[0]) == 40 and 0 <= row[1] < 2**64 and row[2] == "r1"
 
 
@@ -311,7 +310,7 @@ def test_near_duplicate_articles_point_to_the_first_copy(con: duckdb.DuckDBPyCon
 def test_duplicates_within_one_batch(con: duckdb.DuckDBPyConnection) -> None:
     a, b = article(1, text=story(7)), article(2, text=story(7) + " Photo: Reuters.")
     store.store_articles(con, [a, b], "r1")
-    assert con.execute("SELECT duplicate_of FROM articles WHERE article_id = ?", [b.id]).fetchone() == (a.id,)
+    assert con.execute("SELECT duplicate_of FROM articles WHERE article_id = ?", [b.id]).fetchall()[0] == (a.id,)
 
 
 # --- events --------------------------------------------------------------------------------
@@ -505,7 +504,7 @@ def test_list_events_filters(filled: duckdb.DuckDBPyConnection) -> None:
 def test_views(filled: duckdb.DuckDBPyConnection) -> None:
     assert count(filled, "SELECT count(*) FROM agreements") == 2
     assert filled.execute("SELECT actors FROM export_controls").fetchall() == [(["CN"],)]
-    assert filled.execute("SELECT count(*), min(first_run_id) FROM new_events").fetchone() == (1, "r2")
+    assert filled.execute("SELECT count(*), min(first_run_id) FROM new_events").fetchall()[0] == (1, "r2")
     outlets = filled.execute("SELECT outlet FROM event_sources ORDER BY outlet").fetchall()
     assert outlets == [("Example feed",), ("Outlet 1",), ("Outlet 3",)]  # no site: the feed's name
     line = queries.timeline(filled, country="US")

@@ -82,6 +82,9 @@ def _now(now: datetime | None) -> datetime:
 def _registered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> Iterator[str]:
     """Expose an Arrow table to SQL under a unique name for the duration of a statement block."""
     name = f"_batch_{next(_batch_names)}"
+    # DuckDB 2.0 refuses register() while an earlier execute() was only half read
+    # (e.g. a caller's fetchone()); run that result to its end first, it is abandoned.
+    con.complete()
     con.register(name, table)
     try:
         yield name

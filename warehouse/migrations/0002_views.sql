@@ -3,6 +3,7 @@
 -- as long as those columns do.
 
 -- The run whose new events the user wants: the latest one that did not fail.
+-- (LIMIT needs its ORDER BY here; it is over the small runs table.)
 CREATE VIEW latest_run AS
 SELECT run_id, started_at, finished_at, status, nlp_version
 FROM runs
@@ -18,8 +19,9 @@ SELECT e.event_id, e.date_start,
            AS date_end,
        e.date, e.date_precision, e.type, e.actors, e.commodities,
        e.amount, e.currency, e.summary, e.source_count, e.first_seen, e.last_seen, e.first_run_id
-FROM events e
-ORDER BY e.date_start NULLS LAST, e.event_id;
+FROM events e;
+-- No ORDER BY in the views: it would stop DuckDB pushing filters below the sort
+-- (new_events took 50 ms instead of 1 ms on 250k events). Order when you query.
 
 CREATE VIEW new_events AS
 SELECT t.*
