@@ -25,6 +25,11 @@ from typing import Any
 
 from extractors.types import Event
 
+try:
+    import numpy as np
+except ImportError:  # pragma: no cover - numpy comes with spaCy
+    np = None  # type: ignore[assignment]
+
 # --- near-duplicate articles -------------------------------------------------
 
 SHINGLE_SIZE = 3
@@ -67,23 +72,31 @@ def _h64(s: str) -> int:
 def simhash(text: str) -> int:
     """64-bit simhash (Charikar) of the text's shingles, as an unsigned int.
 
-    Counts byte values per byte position (8 increments per shingle instead of 64)
-    and turns them into per-bit votes at the end: ~8x faster in pure Python.
+    Bit b is set when more than half of the shingle hashes have bit b set (every
+    shingle weighs 1). numpy (always present: spaCy needs it) does the per-bit vote
+    ~30x faster than a Python loop over 64 bits; the loop stays as a fallback.
     """
-    table = [[0] * 256 for _ in range(8)]
-    n = 0
-    for sh in shingles(text):
-        h = _h64(sh)
-        n += 1
-        for pos in range(8):
-            table[pos][(h >> (8 * pos)) & 0xFF] += 1
+    return _simhash([_h64(sh) for sh in shingles(text)])
+
+
+def fingerprint(text: str) -> int | None:
+    """The simhash when the text has at least MIN_SHINGLES shingles, else None (too short to tell)."""
+    grams = shingles(text)
+    return _simhash([_h64(sh) for sh in grams]) if len(grams) >= MIN_SHINGLES else None
+
+
+def _simhash(hashes: list[int]) -> int:
+    if not hashes:
+        return 0
+    if np is not None:
+        arr = np.array(hashes, dtype=">u8").view(np.uint8).reshape(-1, 8)
+        ones = np.unpackbits(arr, axis=1, bitorder="big").sum(axis=0)  # MSB first
+        bits = (2 * ones > len(hashes)).astype(np.uint8)
+        return int.from_bytes(np.packbits(bits).tobytes(), "big")
     out = 0
-    for pos in range(8):
-        counts = table[pos]
-        for bit in range(8):
-            ones = sum(c for value, c in enumerate(counts) if value >> bit & 1)
-            if 2 * ones > n:
-                out |= 1 << (8 * pos + bit)
+    for bit in range(64):
+        if 2 * sum((h >> bit) & 1 for h in hashes) > len(hashes):
+            out |= 1 << bit
     return out
 
 
@@ -323,6 +336,16 @@ def event_key_compatible(
     if amounts_agree(ka, kb) is False:
         return False
     return _dates_ok(ka, kb)
+
+
+def bucket_key(item: Event | Mapping[str, Any]) -> tuple[str, frozenset[str], frozenset[str]]:
+    """Events can only merge within one bucket (same type and country set; with no
+    countries, same organisations): lets callers index candidates instead of
+    comparing every pair."""
+    actors = item.actors if isinstance(item, Event) else item.get("actors") or []
+    type_ = item.type if isinstance(item, Event) else item["type"]
+    countries, orgs = split_actors(actors)
+    return type_, countries, frozenset() if countries else orgs
 
 
 def _score(a: EventKey, b: EventKey) -> tuple[int, int, float]:

@@ -102,7 +102,11 @@ _TRIGGER_HINT = re.compile(
     r"program|polic|rule|fast-track|suspen|lift|eas|exempt|resum|halt|sanction|sign)",
     re.IGNORECASE,
 )
-_WINDOW_TYPES = {"talks", "agreement", "export_control_easing", "stockpile", "export_control"}
+_FACILITIES = {
+    "plant", "refinery", "mine", "facility", "factory", "smelter", "hub", "project", "site",
+    "operation", "line", "complex", "centre", "center",
+}
+_WINDOW_TYPES = {"talks", "export_control_easing", "agreement", "export_control"}
 _FUTURE_AUX = {"will", "'ll", "shall"}
 _PRESENT_TAGS = {"VBZ", "VBP"}
 
@@ -135,6 +139,7 @@ class _Rule:
     objects: set[str] = field(default_factory=set)
     trade_filter: bool = False
     no_object: bool = False
+    subject_actor: bool = False
 
 
 @dataclass
@@ -150,6 +155,7 @@ class _Cand:
     amount: float | None = None
     currency: str | None = None
     split_with: list[str] = field(default_factory=list)
+    source: str = "explicit"  # explicit | header | now
 
 
 def _load_rules() -> tuple[list[_Rule], dict[str, set[str]]]:
@@ -169,6 +175,7 @@ def _load_rules() -> tuple[list[_Rule], dict[str, set[str]]]:
                 objects=set(r.get("objects", [])),
                 trade_filter=bool(r.get("trade_filter")),
                 no_object=bool(r.get("no_object")),
+                subject_actor=bool(r.get("subject_actor")),
             )
         )
     modality = {r["kind"]: set(r["lemmas"]) for r in read_patterns("modality")}
@@ -275,8 +282,21 @@ def _pub_date(article: Article) -> date:
     return datetime.now().date()
 
 
+_FURNITURE = re.compile(
+    r"read more|appeared first on|originally published|read original article|sign up|subscribe|"
+    r"newsletter|related:|click here|share this|follow us|all rights reserved|copyright",
+    re.IGNORECASE,
+)
+# a related-article teaser: "Mar 6, 2026 Clean Energy Frontier South African project ..."
+_TEASER = re.compile(
+    r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}, \d{4} [A-Z][a-z]+ [A-Z]"
+)
+
+
 def _is_cand(segs: list[_Seg], i: int, title_commodity: bool) -> bool:
     s = segs[i]
+    if _FURNITURE.search(s.text) or _TEASER.search(s.text):
+        return False
     if s.commodity:
         return True
     if not _TRIGGER_HINT.search(s.text):
@@ -395,6 +415,8 @@ class EventExtractor:
                 return None
             if rule.objects and not _has_object(tok, rule.objects):
                 return None
+            if rule.subject_actor and not _actor_subject(tok):
+                return None
             if rule.no_object and (
                 tok.tag_ != "VBN"
                 or any(c.dep_ in ("dobj", "nsubjpass", "nsubj", "conj") for c in tok.children)
@@ -465,7 +487,7 @@ class EventExtractor:
             for c in t.children:
                 if c.dep_ in ("aux", "auxpass") and c.lemma_.lower() in modal:
                     return True
-                if c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no"):
+                if c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ in neg):
                     return True
                 if c.dep_ == "mark" and c.lower_ in marker:
                     return True
@@ -541,7 +563,7 @@ class EventExtractor:
     def _fill(self, c: _Cand, segs, i, title_seg, country_counts, pub) -> bool:
         seg = c.seg
         actors, coms = self._ents(seg)
-        if not coms and c.type in _WINDOW_TYPES:
+        if not coms and (c.type in _WINDOW_TYPES or seg.header is not None):
             same = [
                 x
                 for x in segs[max(0, i - WINDOW) : i + WINDOW + 1]
@@ -571,8 +593,9 @@ class EventExtractor:
                         break
         if not actors and title_seg is not None:
             actors = self._ents(title_seg)[0]
-        if not actors and country_counts:
-            actors = [country_counts.most_common(1)[0][0]]
+        top = country_counts.most_common(1)[0][0] if country_counts else None
+        if top and (not actors or (c.type in ("export_control", "export_control_easing") and not _has_subject_actor(c))):
+            actors = list(dict.fromkeys(actors + [top]))
         if not actors:
             return False
         c.actors = actors
@@ -585,6 +608,10 @@ class EventExtractor:
                 tpos = c.trigger.idx
                 best = min(money, key=lambda m: abs(m.start - tpos))
                 c.amount, c.currency = best.amount, best.currency
+        if c.type == "investment" and c.amount is None and c.trigger.lemma_.lower() not in _FACILITIES:
+            return False
+        if c.precision == "year":
+            return False  # FORMAT.md: events are annotated only when dated to the month
         c.split_with = self._split_targets(c)
         return True
 
@@ -618,9 +645,11 @@ class EventExtractor:
                 return True
         if seg.header is not None:
             c.date, c.precision = seg.header.date, seg.header.precision
+            c.source = "header"
             return True
-        if _is_now(head):
+        if _is_now(head, allow_will=c.type == "investment"):
             c.date, c.precision = pub.isoformat(), "day"
+            c.source = "now"
             return True
         if other:
             best = min(other, key=lambda d: (abs(d.start - tpos), d.start))
@@ -665,6 +694,7 @@ class EventExtractor:
     # ------------------------------------------------------------------ merge
     def _merge(self, cands: list[_Cand]) -> list[Event]:
         events: list[Event] = []
+        sources: dict[int, str] = {}
         for c in cands:
             m = Mention(
                 sentence=c.seg.text,
@@ -685,24 +715,21 @@ class EventExtractor:
                     target = ev
                     break
             if target is None:
-                events.append(
-                    Event(
-                        c.type,
-                        c.date,
-                        c.precision,
-                        list(c.actors),
-                        list(c.commodities),
-                        c.amount,
-                        c.currency,
-                        [m],
-                    )
-                )
+                made = Event(c.type, c.date, c.precision, list(c.actors), list(c.commodities),
+                             c.amount, c.currency, [m])
+                events.append(made)
+                sources[id(made)] = c.source
                 continue
             target.mentions.append(m)
             target.actors = list(dict.fromkeys(target.actors + c.actors))
             target.commodities = list(dict.fromkeys(target.commodities + c.commodities))
-            if _RANK[c.precision] < _RANK[target.date_precision]:
+            src = sources[id(target)]
+            better = (c.source != "now" and src == "now") or (
+                (c.source == "now") == (src == "now") and _RANK[c.precision] < _RANK[target.date_precision]
+            )
+            if better:
                 target.date, target.date_precision = c.date, c.precision
+                sources[id(target)] = c.source
             if target.amount is None and c.amount is not None:
                 target.amount, target.currency = c.amount, c.currency
         return events
@@ -762,6 +789,37 @@ def _support_verbs(tok) -> list:
         if c.dep_ in ("relcl", "acl") and c.pos_ == "VERB":
             verbs.append(c)
     return verbs
+
+
+_PEOPLE = {
+    "leader", "official", "negotiator", "minister", "president", "delegation", "side",
+    "team", "counterpart", "representative", "envoy", "secretary", "government", "country",
+    "nation", "chancellor", "premier", "diplomat", "ministry", "department", "they", "we",
+}
+
+
+def _has_subject_actor(c) -> bool:
+    v = c.verb if c.verb is not None else c.trigger
+    for ch in v.children:
+        if ch.dep_ == "nsubj":
+            return any(t.ent_type_ in ("GPE", "LEADER", "AGENCY") for t in ch.subtree)
+    return False
+
+
+def _actor_subject(verb) -> bool:
+    """Meetings and negotiations need parties: a country, leader or official as subject."""
+    for c in verb.children:
+        if c.dep_ in ("nsubj", "nsubjpass"):
+            for t in c.subtree:
+                if t.ent_type_ in ("GPE", "LEADER", "AGENCY", "ORG") or t.lemma_.lower() in _PEOPLE:
+                    return True
+        if c.dep_ == "prep" and c.lower_ == "with":
+            for t in c.subtree:
+                if t.ent_type_ in ("GPE", "LEADER", "AGENCY", "ORG"):
+                    return True
+    if verb.dep_ in ("xcomp", "conj") and verb.head.pos_ == "VERB":
+        return _actor_subject(verb.head)
+    return False
 
 
 def _has_object(verb, objects: set[str]) -> bool:
@@ -825,16 +883,17 @@ def _is_future(v) -> bool:
     return False
 
 
-def _is_now(v) -> bool:
-    """Present, present perfect or imminent future: the event is news of the publication day."""
+def _is_now(v, allow_will: bool = False, depth: int = 0) -> bool:
+    """Present or present perfect (and "will" for announcements of investments): the
+    event is news of the publication day."""
     if v.tag_ in _PRESENT_TAGS:
         return True
+    ok = {"has", "have", "is", "are", "am", "'s", "'re"} | ({"will", "'ll"} if allow_will else set())
     for c in v.children:
-        if c.dep_ in ("aux", "auxpass") and c.tag_ in _PRESENT_TAGS | {"MD"}:
-            if c.lower_ in ("will", "has", "have", "is", "are", "am", "'s", "'re", "shall"):
-                return True
-    if v.dep_ in ("xcomp", "conj") and v.head.tag_ in _PRESENT_TAGS:
-        return True
+        if c.dep_ in ("aux", "auxpass") and c.lower_ in ok:
+            return True
+    if v.dep_ in ("xcomp", "conj") and v.head.pos_ in ("VERB", "AUX") and depth < 3:
+        return _is_now(v.head, allow_will, depth + 1)
     return False
 
 

@@ -26,6 +26,7 @@ import asyncio
 import email.utils
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -479,7 +480,6 @@ class Fetcher:
     async def _follow(self, url: str, **kwargs: Any) -> Response:
         """Follow up to MAX_REDIRECTS redirects, checking every hop from scratch."""
         current = url
-        seen: list[str] = []
         for _hop in range(MAX_REDIRECTS + 1):
             status, headers, body = await self._one(current, **kwargs)
             if status in REDIRECT_CODES:
@@ -491,7 +491,6 @@ class Fetcher:
                         kind=f"http_{status}",
                         http_status=status,
                     )
-                seen.append(current)
                 current = urljoin(current, location.strip())
                 # a redirect target's cached validators belong to another URL
                 kwargs = {**kwargs, "etag": None, "last_modified": None}
@@ -587,6 +586,12 @@ class Fetcher:
                     url=target.url,
                 ) from exc
             except httpx.ConnectError as exc:
+                if isinstance(exc.__context__, ssl.SSLError) or "CERTIFICATE" in str(exc):
+                    raise ConnectionFailed(
+                        f"TLS handshake with {target.host_port} failed: {exc}",
+                        url=target.url,
+                        kind="tls_error",
+                    ) from exc
                 last_exc = ConnectionFailed(
                     f"cannot connect to {target.host_port} ({address}): {exc or type(exc).__name__}",
                     url=target.url,

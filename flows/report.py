@@ -186,7 +186,7 @@ def country_chart(events: Sequence[Event]) -> str:
     countries = [c for c, _ in per_country.most_common(MAX_CHART_COUNTRIES)]
     if not countries or not months:
         return '<p class="count">no events with a country</p>'
-    left, top_pad, bottom = 92, 6, 34
+    left, top_pad, bottom = 118, 6, 34
     row_h = max(18, min(26, 180 // len(countries)))  # few countries: taller rows fill the card
     width = 540
     cell_w = (width - left - 6) / len(months)

@@ -36,12 +36,17 @@ Built-in routes (see `BUILTIN` at the bottom for the full list):
   /feed/good, /feed/conditional (ETag/Last-Modified, 304), /feed/malformed,
   /feed/not-xml, /feed/bomb, /feed/big (10,000 items), /feed/dupes,
   /feed/no-links-no-dates, /feed/future, /feed/relative
+
+For HTTPS tests, `make_tls(hostname)` builds a throwaway CA and certificate and
+`TestServer(tls=server_context)` serves TLS with it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -130,12 +135,15 @@ class TestServer:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Static | Handler] = {}
         self.requests: list[Request] = []
         self.counters: dict[str, int] = {}
         self._lock = threading.Lock()
+        self.scheme = "https" if tls else "http"
         self._httpd = _Server(("127.0.0.1", 0), RequestHandler)
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.owner = self
         self.port: int = self._httpd.server_address[1]
         self._thread = threading.Thread(
@@ -150,7 +158,7 @@ class TestServer:
         return f"127.0.0.1:{self.port}"
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def route(
         self,
@@ -661,6 +669,60 @@ def settings_for(*servers: TestServer, **overrides: Any) -> FetchSettings:
     }
     values.update(overrides)
     return FetchSettings(**values)
+
+
+def make_tls(hostname: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(server context, client context) for a throwaway CA and a certificate for `hostname`."""
+    import tempfile
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("reewatch test CA"))
+        .issuer_name(name("reewatch test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name(hostname))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    with tempfile.TemporaryDirectory() as tmp:
+        cert_file, key_file = f"{tmp}/cert.pem", f"{tmp}/key.pem"
+        with open(cert_file, "wb") as fh:
+            fh.write(cert.public_bytes(pem))
+        with open(key_file, "wb") as fh:
+            fh.write(
+                key.private_bytes(
+                    pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            )
+        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_ctx.load_cert_chain(cert_file, key_file)
+    client_ctx = ssl.create_default_context(cadata=ca.public_bytes(pem).decode("ascii"))
+    return server_ctx, client_ctx
 
 
 def _serve() -> Iterator[TestServer]:

@@ -221,3 +221,10 @@ def test_errors_align_with_failed_entries_and_name_the_entry(http_server, other_
     assert other_server.url("/page/good") in hop_error.message
     assert [e.title for e in batch.retry] == ["busy"]
     assert other_server.requests == []
+
+
+def test_teaser_page_under_the_threshold_falls_back(http_server):
+    batch = fetch_articles([entry(http_server.url("/page/short"))], settings_for(http_server))
+    assert batch.articles[0].extraction == "feed"
+    assert batch.articles[0].fallback_reason == "empty_extraction"
+    assert batch.errors == []  # a thin page is not a failure

@@ -319,3 +319,16 @@ def test_query_commands_import_neither_prefect_nor_spacy(db: Path, tmp_path: Pat
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY: []" in proc.stdout, proc.stdout
+
+
+def test_date_forms() -> None:
+    from flows.cli_query import parse_day, parse_until
+
+    today = date(2026, 3, 1)
+    assert parse_day("yesterday", today=today) == date(2026, 2, 28)
+    assert parse_day("7d", today=today) == date(2026, 2, 22)
+    assert parse_day("2025-10", today=today) == date(2025, 10, 1)
+    assert parse_until("2025-12", today=today) == date(2025, 12, 31)
+    assert parse_until("2024-02", today=today) == date(2024, 2, 29)
+    assert parse_until("2025", today=today) == date(2025, 12, 31)
+    assert parse_until("2025-10-09", today=today) == date(2025, 10, 9)

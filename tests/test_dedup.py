@@ -106,7 +106,9 @@ def test_short_texts_need_an_exact_match() -> None:
 
 
 def test_actor_normalisation() -> None:
-    countries, orgs = dedup.split_actors(["us", "U.K.", "Lynas Rare Earths Ltd", "MP Materials Corp."])
+    countries, orgs = dedup.split_actors(
+        ["us", "U.K.", "Lynas Rare Earths Ltd", "MP Materials Corp."]
+    )
     assert countries == {"GB"}  # "us" lower-case is not a code; extractors emit upper-case
     assert orgs == {"us", "lynas rare earths", "mp materials"}
     assert dedup.split_actors(["US", "USA"])[0] == {"US"}
@@ -151,15 +153,25 @@ def test_company_plus_country_is_fine_but_different_companies_are_not() -> None:
 
 
 def test_company_only_events_need_the_same_companies() -> None:
-    assert dedup.event_key_compatible(ev(actors=("Lynas", "Solvay")), ev(actors=("Solvay Group", "Lynas Ltd")))
-    assert not dedup.event_key_compatible(ev(actors=("Lynas", "Solvay")), ev(actors=("Lynas", "Noveon")))
+    assert dedup.event_key_compatible(
+        ev(actors=("Lynas", "Solvay")), ev(actors=("Solvay Group", "Lynas Ltd"))
+    )
+    assert not dedup.event_key_compatible(
+        ev(actors=("Lynas", "Solvay")), ev(actors=("Lynas", "Noveon"))
+    )
 
 
 def test_type_and_amount_must_agree() -> None:
     assert not dedup.event_key_compatible(ev(), ev(type_="talks"))
-    assert dedup.event_key_compatible(ev(amount=8.5e9, currency="USD"), ev(amount=8.45e9, currency="USD"))
-    assert not dedup.event_key_compatible(ev(amount=8.5e9, currency="USD"), ev(amount=8.0e9, currency="USD"))
-    assert not dedup.event_key_compatible(ev(amount=8.5e9, currency="USD"), ev(amount=8.5e9, currency="AUD"))
+    assert dedup.event_key_compatible(
+        ev(amount=8.5e9, currency="USD"), ev(amount=8.45e9, currency="USD")
+    )
+    assert not dedup.event_key_compatible(
+        ev(amount=8.5e9, currency="USD"), ev(amount=8.0e9, currency="USD")
+    )
+    assert not dedup.event_key_compatible(
+        ev(amount=8.5e9, currency="USD"), ev(amount=8.5e9, currency="AUD")
+    )
     assert dedup.event_key_compatible(ev(amount=8.5e9, currency="USD"), ev())  # one side silent
 
 
@@ -184,7 +196,12 @@ def test_publication_dated_event_needs_corroboration() -> None:
 def test_year_precision_needs_corroboration() -> None:
     a = stored(ev("2025", precision="year"), "e1")
     assert dedup.merge_target(ev("2025-06-02"), [a]) is None
-    assert dedup.merge_target(ev("2025-06-02", actors=("US", "AU", "Lynas")), [a | {"actors": ["US", "AU", "Lynas"]}]) == "e1"
+    assert (
+        dedup.merge_target(
+            ev("2025-06-02", actors=("US", "AU", "Lynas")), [a | {"actors": ["US", "AU", "Lynas"]}]
+        )
+        == "e1"
+    )
 
 
 def test_merge_target_prefers_the_closest_candidate() -> None:
@@ -195,19 +212,30 @@ def test_merge_target_prefers_the_closest_candidate() -> None:
 
 
 def test_undated_events_never_merge() -> None:
-    assert dedup.merge_target(ev(None, precision=None), [stored(ev(None, precision=None), "e1")]) is None
+    assert (
+        dedup.merge_target(ev(None, precision=None), [stored(ev(None, precision=None), "e1")])
+        is None
+    )
 
 
 def test_event_ids_are_stable_and_distinct() -> None:
     e = ev()
     assert dedup.new_event_id(e, "m1") == dedup.new_event_id(ev(actors=("AU", "US")), "m1")
     assert dedup.new_event_id(e, "m1") != dedup.new_event_id(e, "m2")
-    assert dedup.mention_id("a", "agreement", 10, "v1") != dedup.mention_id("a", "agreement", 10, "v2")
+    assert dedup.mention_id("a", "agreement", 10, "v1") != dedup.mention_id(
+        "a", "agreement", 10, "v2"
+    )
 
 
 def test_merged_fields_upgrade_dates_and_accumulate() -> None:
     base = stored(ev("2025-10-22", commodities=("critical minerals",)), "e1", basis="published")
-    newer = ev("2025-10-20", actors=("AU", "US", "Iluka"), commodities=("Rare Earths",), amount=1e9, currency="USD")
+    newer = ev(
+        "2025-10-20",
+        actors=("AU", "US", "Iluka"),
+        commodities=("Rare Earths",),
+        amount=1e9,
+        currency="USD",
+    )
     out = dedup.merged_fields(base, dedup.event_key(newer), newer)
     assert (out["date"], out["date_basis"]) == ("2025-10-20", "explicit")
     assert out["actors"] == ["US", "AU", "Iluka"]
@@ -219,7 +247,10 @@ def test_merged_fields_upgrade_dates_and_accumulate() -> None:
 
 def test_summary_reads_like_a_headline() -> None:
     line = dedup.summarize(stored(ev(actors=("US", "JP"), amount=8.5e9, currency="USD"), "e"))
-    assert line == "US and Japan sign critical minerals and rare earths agreement worth USD 8.5 billion (2025-10-20)"
-    assert dedup.summarize(stored(ev(actors=("CN",), type_="export_control", commodities=("gallium",)), "e")).startswith(
-        "China tightens export controls on gallium"
+    assert (
+        line
+        == "US and Japan sign critical minerals and rare earths agreement worth USD 8.5 billion (2025-10-20)"
     )
+    assert dedup.summarize(
+        stored(ev(actors=("CN",), type_="export_control", commodities=("gallium",)), "e")
+    ).startswith("China tightens export controls on gallium")

@@ -245,3 +245,34 @@ def test_connection_goes_to_the_checked_address(monkeypatch, http_server):
     assert response.final_url == f"http://pinned.test:{http_server.port}/page/good"
     assert asked == ["pinned.test"]
     assert http_server.requests[0].headers["host"] == f"pinned.test:{http_server.port}"
+
+
+def test_https_is_pinned_with_sni_and_certificate_checked(monkeypatch):
+    """Over TLS the request goes to the checked IP, yet SNI and the certificate use the name."""
+    import httpx
+
+    from tests.httpserver import TestServer, make_tls
+
+    server_ctx, client_ctx = make_tls("pinned.test")
+    server = TestServer(tls=server_ctx)
+    try:
+        _fake_dns(monkeypatch, {"pinned.test": "127.0.0.1", "other-name.test": "127.0.0.1"})
+        allow = [f"pinned.test:{server.port}", f"other-name.test:{server.port}"]
+
+        async def go(host: str):
+            transport = httpx.AsyncHTTPTransport(verify=client_ctx)
+            async with Fetcher(settings_for(allow_hosts=allow), transport=transport) as fetcher:
+                return await fetcher.get(f"https://{host}:{server.port}/page/good")
+
+        response = run_async(go("pinned.test"))
+        assert response.status == 200
+        assert server.requests[0].headers["host"] == f"pinned.test:{server.port}"
+
+        # Same IP, a name the certificate does not cover: the TLS check must fail.
+        with pytest.raises(FetchError) as info:
+            run_async(go("other-name.test"))
+        assert info.value.kind == "tls_error"
+        assert "certificate" in info.value.message.lower()
+        assert len(server.requests) == 1
+    finally:
+        server.close()

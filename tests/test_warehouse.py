@@ -137,12 +137,16 @@ def test_failed_migration_rolls_back(tmp_path: Path) -> None:
     migrations = tmp_path / "migrations"
     migrations.mkdir()
     (migrations / "0001_ok.sql").write_text("CREATE TABLE a (x INTEGER);")
-    (migrations / "0002_bad.sql").write_text("CREATE TABLE b (x INTEGER); SELECT nonsense FROM nowhere;")
+    (migrations / "0002_bad.sql").write_text(
+        "CREATE TABLE b (x INTEGER); SELECT nonsense FROM nowhere;"
+    )
     con = duckdb.connect(str(tmp_path / "m.duckdb"))
     with pytest.raises(db.MigrationError, match="0002_bad.sql"):
         db.migrate(con, migrations)
     assert db.schema_version(con) == 1
-    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = {
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
     assert "a" in tables and "b" not in tables
 
 
@@ -169,6 +173,13 @@ def test_read_only_connect_reads_and_never_writes(path: Path) -> None:
     with pytest.raises(duckdb.Error):
         ro.execute("INSERT INTO feeds (url, name) VALUES ('u', 'n')")
     ro.close()
+
+
+def test_same_process_other_mode_is_a_typed_error(path: Path) -> None:
+    con = db.connect(path)
+    with pytest.raises(db.WarehouseError, match="already has .* open"):
+        db.connect(path, read_only=True)
+    con.close()
 
 
 LOCK_HOLDER = """
@@ -219,13 +230,21 @@ def test_connect_waits_for_the_other_run(path: Path, tmp_path: Path) -> None:
 
 
 def test_feeds_and_feed_states_round_trip(con: duckdb.DuckDBPyConnection) -> None:
-    store.upsert_feeds(con, [FeedSpec("https://a.example/rss", "A"), FeedSpec("https://b.example/rss", "B", "en")])
+    store.upsert_feeds(
+        con, [FeedSpec("https://a.example/rss", "A"), FeedSpec("https://b.example/rss", "B", "en")]
+    )
     store.upsert_feeds(con, [FeedSpec("https://a.example/rss", "A renamed", "en")])
     assert con.execute("SELECT url, name, language FROM feeds ORDER BY url").fetchall() == [
         ("https://a.example/rss", "A renamed", "en"),
         ("https://b.example/rss", "B", "en"),
     ]
-    state = FeedState("https://a.example/rss", etag='"x"', last_polled=NOW, consecutive_failures=2, last_error="timeout")
+    state = FeedState(
+        "https://a.example/rss",
+        etag='"x"',
+        last_polled=NOW,
+        consecutive_failures=2,
+        last_error="timeout",
+    )
     store.save_feed_states(con, [state])
     state.etag, state.consecutive_failures = '"y"', 0
     store.save_feed_states(con, [state])
@@ -244,7 +263,9 @@ def test_runs(con: duckdb.DuckDBPyConnection) -> None:
     store.start_run(con, "r2", now=NOW + timedelta(hours=1))
     store.finish_run(con, "r2", "failed", now=NOW + timedelta(hours=2))
     assert store.latest_run_id(con) == "r1"  # a failed run is not "the latest"
-    assert con.execute("SELECT new_articles, status FROM runs WHERE run_id = 'r1'").fetchall()[0] == (3, "completed")
+    assert con.execute("SELECT new_articles, status FROM runs WHERE run_id = 'r1'").fetchall()[
+        0
+    ] == (3, "completed")
     with pytest.raises(ValueError, match="status"):
         store.finish_run(con, "r1", "done")
     with pytest.raises(ValueError, match="counters"):
@@ -252,7 +273,9 @@ def test_runs(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_record_errors_is_idempotent_per_run(con: duckdb.DuckDBPyConnection) -> None:
-    err = ErrorRecord("article", "https://x.example/a", "http_404", "The page is gone.", False, http_status=404)
+    err = ErrorRecord(
+        "article", "https://x.example/a", "http_404", "The page is gone.", False, http_status=404
+    )
     assert store.record_errors(con, "r1", [err, err], now=NOW) == 1
     assert store.record_errors(con, "r1", [err], now=NOW) == 0
     assert store.record_errors(con, "r2", [err], now=NOW) == 1
@@ -277,6 +300,13 @@ def test_pending_urls_back_off_and_give_up(con: duckdb.DuckDBPyConnection) -> No
     assert con.execute("SELECT attempts FROM pending_urls").fetchall() == [(2,)]
     store.drop_pending(con, [e1.url])
     assert count(con, "SELECT count(*) FROM pending_urls") == 0
+    # errors are matched by URL: more errors than entries (ArticleBatch.errors vs .retry)
+    store.save_pending(con, [e1], [gone, slow], NOW)
+    assert con.execute("SELECT url, last_error FROM pending_urls").fetchall() == [
+        (e1.url, "timeout: Timed out.")
+    ]
+    store.save_pending(con, [e1], [ErrorRecord("article", e1.url, "http_410", "Gone.", False)], NOW)
+    assert count(con, "SELECT count(*) FROM pending_urls") == 0  # a terminal error ends retries
 
 
 # --- articles ----------------------------------------------------------------------------
@@ -288,7 +318,10 @@ def test_store_articles_is_idempotent(con: duckdb.DuckDBPyConnection) -> None:
     assert store.store_articles(con, arts, "r2") == []
     assert count(con, "SELECT count(*) FROM articles") == 2
     assert store.known_urls(con, [arts[0].url, "https://new.example/x"]) == {arts[0].url}
-    row = con.execute("SELECT content_hash, simhash, first_run_id FROM articles WHERE article_id = ?", [arts[0].id]).fetchall()[0]
+    row = con.execute(
+        "SELECT content_hash, simhash, first_run_id FROM articles WHERE article_id = ?",
+        [arts[0].id],
+    ).fetchall()[0]
     assert row is not None and len(row[0]) == 40 and 0 <= row[1] < 2**64 and row[2] == "r1"
 
 
@@ -297,7 +330,9 @@ def test_near_duplicate_articles_point_to_the_first_copy(con: duckdb.DuckDBPyCon
     store.store_articles(con, [original], "r1")
     words = story(1).split()
     words[10] = "changed"
-    syndicated = article(2, day=21, text="Wire copy | Outlet\n" + " ".join(words) + " Read more: other news")
+    syndicated = article(
+        2, day=21, text="Wire copy | Outlet\n" + " ".join(words) + " Read more: other news"
+    )
     same_text = article(3, text=story(1).upper())
     unrelated = article(4, text=story(99))
     copy_of_copy = article(5, day=22, text=" ".join(words))
@@ -310,14 +345,16 @@ def test_near_duplicate_articles_point_to_the_first_copy(con: duckdb.DuckDBPyCon
 def test_duplicates_within_one_batch(con: duckdb.DuckDBPyConnection) -> None:
     a, b = article(1, text=story(7)), article(2, text=story(7) + " Photo: Reuters.")
     store.store_articles(con, [a, b], "r1")
-    assert con.execute("SELECT duplicate_of FROM articles WHERE article_id = ?", [b.id]).fetchall()[0] == (a.id,)
+    assert con.execute("SELECT duplicate_of FROM articles WHERE article_id = ?", [b.id]).fetchall()[
+        0
+    ] == (a.id,)
 
 
 # --- events --------------------------------------------------------------------------------
 
 
 def test_same_agreement_from_three_outlets_is_one_event(con: duckdb.DuckDBPyConnection) -> None:
-    """"Oct. 20" (published that day), "Monday" (published Tuesday) and an undated report
+    """ "Oct. 20" (published that day), "Monday" (published Tuesday) and an undated report
     two days later (dated by publication) are one agreement with three sources."""
     a1, a2, a3 = article(1, day=20), article(2, day=21), article(3, day=22)
     store.store_articles(con, [a1, a2, a3], "r1")
@@ -331,7 +368,11 @@ def test_same_agreement_from_three_outlets_is_one_event(con: duckdb.DuckDBPyConn
     rows = queries.list_events(con)
     assert len(rows) == 1
     ev = rows[0]
-    assert (ev["source_count"], ev["date"], ev["date_start"]) == (3, "2025-10-20", date(2025, 10, 20))
+    assert (ev["source_count"], ev["date"], ev["date_start"]) == (
+        3,
+        "2025-10-20",
+        date(2025, 10, 20),
+    )
     assert ev["summary"].startswith("US and Australia sign")
     sources = queries.event_sources(con, ev["event_id"])
     assert [s["outlet"] for s in sources] == ["Outlet 1", "Outlet 2", "Outlet 3"]
@@ -341,7 +382,9 @@ def test_same_agreement_from_three_outlets_is_one_event(con: duckdb.DuckDBPyConn
 def test_publication_dated_report_first_then_explicit_date(con: duckdb.DuckDBPyConnection) -> None:
     late, exact = article(3, day=22), article(1, day=20)
     store.store_articles(con, [late, exact], "r1")
-    store.store_events(con, [(late, [event("2025-10-22")]), (exact, [event("2025-10-20")])], NLP, "r1", NOW)
+    store.store_events(
+        con, [(late, [event("2025-10-22")]), (exact, [event("2025-10-20")])], NLP, "r1", NOW
+    )
     rows = queries.list_events(con)
     assert len(rows) == 1 and rows[0]["date"] == "2025-10-20" and rows[0]["source_count"] == 2
 
@@ -350,16 +393,32 @@ def test_different_country_pairs_same_day_stay_two_events(con: duckdb.DuckDBPyCo
     a1, a2 = article(1), article(2)
     store.store_articles(con, [a1, a2], "r1")
     res = store.store_events(
-        con, [(a1, [event(actors=("US", "JP"), amount=None)]), (a2, [event(actors=("US", "AU"), amount=None)])], NLP, "r1", NOW
+        con,
+        [
+            (a1, [event(actors=("US", "JP"), amount=None)]),
+            (a2, [event(actors=("US", "AU"), amount=None)]),
+        ],
+        NLP,
+        "r1",
+        NOW,
     )
     assert len(res.new_event_ids) == 2
-    assert sorted(tuple(sorted(e["actors"])) for e in queries.list_events(con)) == [("AU", "US"), ("JP", "US")]
+    assert sorted(tuple(sorted(e["actors"])) for e in queries.list_events(con)) == [
+        ("AU", "US"),
+        ("JP", "US"),
+    ]
 
 
 def test_store_events_is_idempotent(con: duckdb.DuckDBPyConnection) -> None:
     a1, a2 = article(1), article(2)
     store.store_articles(con, [a1, a2], "r1")
-    batch = [(a1, [event(), event("2025-10-18", ("CN",), type_="export_control", start=90, amount=None)]), (a2, [])]
+    batch = [
+        (
+            a1,
+            [event(), event("2025-10-18", ("CN",), type_="export_control", start=90, amount=None)],
+        ),
+        (a2, []),
+    ]
     first = store.store_events(con, batch, NLP, "r1", NOW)
     assert len(first.new_event_ids) == 2 and first.mentions_added == 2
     again = store.store_events(con, batch, NLP, "r1", NOW)
@@ -369,7 +428,9 @@ def test_store_events_is_idempotent(con: duckdb.DuckDBPyConnection) -> None:
     # every processed article is marked, also the one without events
     assert count(con, "SELECT count(*) FROM articles WHERE nlp_version = 'test-nlp-1'") == 2
     assert store.unprocessed_articles(con, NLP, 10) == []
-    assert [a.id for a in store.unprocessed_articles(con, "test-nlp-2", 10, include_older=True)] == sorted([a1.id, a2.id])
+    assert [
+        a.id for a in store.unprocessed_articles(con, "test-nlp-2", 10, include_older=True)
+    ] == sorted([a1.id, a2.id])
     # a new model version adds its mentions to the same events, not new events
     re = store.store_events(con, batch, "test-nlp-2", "r2", NOW)
     assert re.new_event_ids == [] and len(re.updated_event_ids) == 2
@@ -389,7 +450,9 @@ def test_store_events_needs_stored_articles(con: duckdb.DuckDBPyConnection) -> N
         store.store_events(con, [(article(1), [event()])], NLP, "r1", NOW)
 
 
-def test_failure_mid_batch_leaves_nothing(con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_mid_batch_leaves_nothing(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
     arts = [article(i) for i in range(3)]
     store.store_articles(con, arts, "r1")
 
@@ -406,7 +469,9 @@ def test_failure_mid_batch_leaves_nothing(con: duckdb.DuckDBPyConnection, monkey
     assert count(con, "SELECT count(*) FROM event_mentions") == 0
     assert count(con, "SELECT count(*) FROM articles") == 3
     assert len(store.unprocessed_articles(con, NLP, 10)) == 3
-    res = store.store_events(con, [(a, [event(start=i)]) for i, a in enumerate(arts)], NLP, "r1", NOW)
+    res = store.store_events(
+        con, [(a, [event(start=i)]) for i, a in enumerate(arts)], NLP, "r1", NOW
+    )
     assert len(res.new_event_ids) == 1 and res.mentions_added == 3
 
 
@@ -452,7 +517,9 @@ def test_kill_mid_batch_leaves_no_partial_batch(path: Path, tmp_path: Path) -> N
     assert count(con, "SELECT count(*) FROM events") == 0
     assert count(con, "SELECT count(*) FROM event_mentions") == 0
     assert len(store.unprocessed_articles(con, NLP, 100)) == 50
-    res = store.store_events(con, [(a, [event(start=i)]) for i, a in enumerate(arts)], NLP, "r2", NOW)
+    res = store.store_events(
+        con, [(a, [event(start=i)]) for i, a in enumerate(arts)], NLP, "r2", NOW
+    )
     assert len(res.new_event_ids) == 1 and res.mentions_added == 50
     assert queries.list_events(con)[0]["source_count"] == 50
     con.close()
@@ -480,7 +547,13 @@ def filled(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     store.finish_run(con, "r1", "completed", now=NOW)
     store.start_run(con, "r2", now=NOW + timedelta(days=1))
     store.store_articles(con, [a3], "r2")
-    store.store_events(con, [(a3, [event("2025-10-28", ("US", "JP"), amount=5e8)])], NLP, "r2", NOW + timedelta(days=1))
+    store.store_events(
+        con,
+        [(a3, [event("2025-10-28", ("US", "JP"), amount=5e8)])],
+        NLP,
+        "r2",
+        NOW + timedelta(days=1),
+    )
     return con
 
 
@@ -491,7 +564,10 @@ def test_list_events_filters(filled: duckdb.DuckDBPyConnection) -> None:
     assert types() == ["export_control:CN", "agreement:US,AU,Lynas", "agreement:US,JP"]
     assert types(new=True) == ["agreement:US,JP"]
     assert types(since="2025-10-15") == ["agreement:US,AU,Lynas", "agreement:US,JP"]
-    assert types(since=date(2025, 10, 1), until="2025-10-20") == ["export_control:CN", "agreement:US,AU,Lynas"]
+    assert types(since=date(2025, 10, 1), until="2025-10-20") == [
+        "export_control:CN",
+        "agreement:US,AU,Lynas",
+    ]
     assert types(until="2025-10") == types(since="2025") == types()[:3]  # partial dates are fine
     assert types(types=["export_control", "export_control_easing"]) == ["export_control:CN"]
     assert types(countries=["jp"]) == ["agreement:US,JP"]
@@ -504,12 +580,17 @@ def test_list_events_filters(filled: duckdb.DuckDBPyConnection) -> None:
 def test_views(filled: duckdb.DuckDBPyConnection) -> None:
     assert count(filled, "SELECT count(*) FROM agreements") == 2
     assert filled.execute("SELECT actors FROM export_controls").fetchall() == [(["CN"],)]
-    assert filled.execute("SELECT count(*), min(first_run_id) FROM new_events").fetchall()[0] == (1, "r2")
+    assert filled.execute("SELECT count(*), min(first_run_id) FROM new_events").fetchall()[0] == (
+        1,
+        "r2",
+    )
     outlets = filled.execute("SELECT outlet FROM event_sources ORDER BY outlet").fetchall()
     assert outlets == [("Example feed",), ("Outlet 1",), ("Outlet 3",)]  # no site: the feed's name
     line = queries.timeline(filled, country="US")
     assert [e["date"] for e in line] == ["2025-10-20", "2025-10-28"]
-    assert queries.timeline(filled, since="2025-10-21")[0]["summary"].startswith("US and Japan sign")
+    assert queries.timeline(filled, since="2025-10-21")[0]["summary"].startswith(
+        "US and Japan sign"
+    )
 
 
 def test_events_by_ids(filled: duckdb.DuckDBPyConnection) -> None:

@@ -86,6 +86,13 @@ def _open(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     while True:
         try:
             return duckdb.connect(path, read_only=read_only)
+        except duckdb.ConnectionException as exc:
+            # Same process, other mode: DuckDB shares one instance per file and process.
+            mode = "read-only" if read_only else "writable"
+            raise WarehouseError(
+                f"this process already has {path} open in another mode; a {mode} connection "
+                "cannot be added: close the other connection first or reuse it"
+            ) from exc
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
@@ -107,7 +114,9 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     ).fetchall()
     if not exists[0][0]:
         return 0
-    return int(con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0])
+    return int(
+        con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0]
+    )
 
 
 def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) -> list[int]:

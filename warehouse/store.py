@@ -96,7 +96,9 @@ def _ids_table(values: Sequence[str], column: str = "id") -> pa.Table:
     return pa.table({column: pa.array(list(values), pa.string())})
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+def _rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+) -> list[dict[str, Any]]:
     cur = con.execute(sql, list(params))
     cols = [d[0] for d in cur.description or []]
     return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
@@ -237,7 +239,7 @@ def record_errors(
     with transaction(con), _registered(con, table) as batch:
         before = _count(con, "errors")
         con.execute(
-            "INSERT INTO errors (error_id, run_id, \"at\", stage, url, feed_url, kind, message, "
+            'INSERT INTO errors (error_id, run_id, "at", stage, url, feed_url, kind, message, '
             "transient, http_status) "
             f"SELECT error_id, ?, ?, stage, url, feed_url, kind, message, transient, http_status "
             f"FROM {batch} WHERE error_id NOT IN (SELECT error_id FROM errors)",
@@ -271,16 +273,23 @@ def save_pending(
     *,
     backoff: timedelta = PENDING_BACKOFF,
 ) -> None:
-    """Remember article URLs that failed (errors[i] is why entries[i] failed).
+    """Remember article URLs to retry later, with why they failed.
 
-    Each call counts one more attempt and pushes next_attempt out by a doubling
-    backoff. A non-transient error (404, blocked address) will not heal: such URLs
-    are removed from pending instead; the caller records the error itself.
+    Errors are matched to entries by URL (so `errors` may hold more failures than
+    there are entries, e.g. ArticleBatch.errors beside ArticleBatch.retry). Each call
+    counts one more attempt and pushes next_attempt out by a doubling backoff. An
+    entry whose error is not transient (404, blocked address) will not heal: it is
+    removed from pending instead; the caller records the error itself.
     """
-    if len(entries) != len(errors):
-        raise ValueError("save_pending needs one error per entry")
-    retry = {e.url: (e, err) for e, err in zip(entries, errors, strict=True) if err.transient}
-    final = [e.url for e, err in zip(entries, errors, strict=True) if not err.transient]
+    why = {err.url: err for err in errors}
+    retry: dict[str, tuple[FeedEntry, ErrorRecord | None]] = {}
+    final = []
+    for entry in entries:
+        err = why.get(entry.url)
+        if err is not None and not err.transient:
+            final.append(entry.url)
+        else:
+            retry[entry.url] = (entry, err)
     attempts = dict(
         con.execute(
             "SELECT url, attempts FROM pending_urls WHERE url IN (SELECT unnest(?::VARCHAR[]))",
@@ -301,14 +310,18 @@ def save_pending(
             "summary": pa.array([e.summary for e, _ in items], pa.string()),
             "published": pa.array([utc_naive(e.published) for e, _ in items], _TS),
             "attempts": pa.array(count, pa.int32()),
-            "last_error": pa.array([f"{err.kind}: {err.message}" for _, err in items], pa.string()),
+            "last_error": pa.array(
+                [f"{err.kind}: {err.message}" if err else None for _, err in items], pa.string()
+            ),
             "next_attempt": pa.array(nexts, _TS),
         }
     )
     cols = "url, feed_url, title, summary, published, attempts, last_error, next_attempt"
     with transaction(con), _registered(con, table) as batch:
         if final:
-            con.execute("DELETE FROM pending_urls WHERE url IN (SELECT unnest(?::VARCHAR[]))", [final])
+            con.execute(
+                "DELETE FROM pending_urls WHERE url IN (SELECT unnest(?::VARCHAR[]))", [final]
+            )
         if items:
             con.execute(
                 f"INSERT INTO pending_urls ({cols}) SELECT {cols} FROM {batch} "
@@ -317,7 +330,9 @@ def save_pending(
             )
 
 
-def due_pending(con: duckdb.DuckDBPyConnection, now: datetime, max_attempts: int) -> list[FeedEntry]:
+def due_pending(
+    con: duckdb.DuckDBPyConnection, now: datetime, max_attempts: int
+) -> list[FeedEntry]:
     """Pending URLs whose backoff has passed and that have attempts left, oldest due first."""
     rows = con.execute(
         "SELECT feed_url, url, title, summary, published FROM pending_urls "
@@ -346,11 +361,6 @@ _ARTICLE_COLS = (
 )  # fmt: skip
 
 
-def _text_simhash(text: str) -> int | None:
-    """A simhash only when the text is long enough for one to mean something."""
-    return dedup.simhash(text) if len(dedup.shingles(text)) >= dedup.MIN_SHINGLES else None
-
-
 def _find_originals(
     con: duckdb.DuckDBPyConnection, arts: list[Article], hashes: list[str], sims: list[int | None]
 ) -> list[str | None]:
@@ -364,24 +374,36 @@ def _find_originals(
             "published": pa.array(published, _TS),
         }
     )
+    # Exact copies by hash join; near copies by Hamming distance, which no index can
+    # serve, so stored articles are first cut to the batch's publication window.
+    days = [p for p in published if p is not None]
+    window, params = "TRUE", []
+    if days and len(days) == len(published):
+        window = "(published IS NULL OR published BETWEEN ? AND ?)"
+        params = [min(days) - DUPLICATE_WINDOW, max(days) + DUPLICATE_WINDOW]
+    params += [dedup.SIMHASH_THRESHOLD, DUPLICATE_WINDOW, DUPLICATE_WINDOW]
     with _registered(con, probe) as batch:
         rows = con.execute(
             f"""
-            SELECT b.i, coalesce(a.duplicate_of, a.article_id) AS root,
-                   CASE WHEN a.content_hash = b.content_hash THEN 0
-                        ELSE bit_count(xor(a.simhash, b.simhash)) END AS dist
-            FROM {batch} b JOIN articles a
-              ON a.content_hash = b.content_hash
-              OR (b.simhash IS NOT NULL AND a.simhash IS NOT NULL
-                  AND bit_count(xor(a.simhash, b.simhash)) <= ?
-                  AND (a.published IS NULL OR b.published IS NULL
-                       OR a.published BETWEEN b.published - ? AND b.published + ?))
-            ORDER BY b.i, dist, a.published NULLS LAST, a.article_id
+            SELECT b.i, coalesce(a.duplicate_of, a.article_id) AS root, 0 AS dist,
+                   a.published, a.article_id
+            FROM {batch} b JOIN articles a ON a.content_hash = b.content_hash
+            UNION ALL
+            SELECT b.i, coalesce(a.duplicate_of, a.article_id), bit_count(xor(a.simhash, b.simhash)),
+                   a.published, a.article_id
+            FROM {batch} b
+            JOIN (SELECT article_id, duplicate_of, simhash, published FROM articles
+                  WHERE simhash IS NOT NULL AND {window}) a
+              ON bit_count(xor(a.simhash, b.simhash)) <= ?
+             AND (a.published IS NULL OR b.published IS NULL
+                  OR a.published BETWEEN b.published - ? AND b.published + ?)
+            WHERE b.simhash IS NOT NULL
+            ORDER BY 1, 3, 4 NULLS LAST, 5
             """,
-            [dedup.SIMHASH_THRESHOLD, DUPLICATE_WINDOW, DUPLICATE_WINDOW],
+            params,
         ).fetchall()
     found: dict[int, str] = {}
-    for i, root, _ in rows:
+    for i, root, *_ in rows:
         found.setdefault(i, root)
     out: list[str | None] = []
     for i, art in enumerate(arts):
@@ -399,7 +421,9 @@ def _find_originals(
     return out
 
 
-def store_articles(con: duckdb.DuckDBPyConnection, articles: list[Article], run_id: str | None) -> list[str]:
+def store_articles(
+    con: duckdb.DuckDBPyConnection, articles: list[Article], run_id: str | None
+) -> list[str]:
     """Insert the articles not stored yet (by id or URL); return the ids actually inserted.
 
     Each gets a content hash and a simhash, and `duplicate_of` pointing at the first
@@ -430,7 +454,7 @@ def store_articles(con: duckdb.DuckDBPyConnection, articles: list[Article], run_
         if not new:
             return []
         hashes = [dedup.content_hash(a.text) for a in new]
-        sims = [_text_simhash(a.text) for a in new]
+        sims = [dedup.fingerprint(a.text) for a in new]
         originals = _find_originals(con, new, hashes, sims)
         table = pa.table(
             {
@@ -479,10 +503,18 @@ def unprocessed_articles(
     )
     return [
         Article(
-            id=r["article_id"], url=r["url"], title=r["title"] or "", text=r["text"] or "",
-            published=utc_aware(r["published"]), feed_url=r["feed_url"], author=r["author"],
-            site=r["site"], language=r["language"], extraction=r["extraction"],
-            fallback_reason=r["fallback_reason"], fetched_at=utc_aware(r["fetched_at"]),
+            id=r["article_id"],
+            url=r["url"],
+            title=r["title"] or "",
+            text=r["text"] or "",
+            published=utc_aware(r["published"]),
+            feed_url=r["feed_url"],
+            author=r["author"],
+            site=r["site"],
+            language=r["language"],
+            extraction=r["extraction"],
+            fallback_reason=r["fallback_reason"],
+            fetched_at=utc_aware(r["fetched_at"]),
         )  # fmt: skip
         for r in rows
     ]
@@ -583,7 +615,12 @@ def store_events(
     article_ids = list(dict.fromkeys(a.id for a, _ in results))
     with transaction(con):
         with _registered(con, _ids_table(article_ids)) as batch:
-            stored = {r[0] for r in con.execute(f"SELECT id FROM {batch} SEMI JOIN articles ON id = article_id").fetchall()}
+            stored = {
+                r[0]
+                for r in con.execute(
+                    f"SELECT id FROM {batch} SEMI JOIN articles ON id = article_id"
+                ).fetchall()
+            }
             seen = {
                 r[0]
                 for r in con.execute(
@@ -593,8 +630,10 @@ def store_events(
         missing = [i for i in article_ids if i not in stored]
         if missing:
             raise UnknownArticles(f"store the articles first (store_articles): {missing[:5]}")
-        candidates = _candidates(con, [e for _, evs in results for e in evs])
-        by_id = {c["event_id"]: c for c in candidates}
+        candidates: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for cand in _candidates(con, [e for _, evs in results for e in evs]):
+            candidates.setdefault(dedup.bucket_key(cand), []).append(cand)
+        by_id = {c["event_id"]: c for bucket in candidates.values() for c in bucket}
         created: dict[str, dict[str, Any]] = {}
         touched: set[str] = set()
         mentions: list[tuple[str, str, Event, Mention, str]] = []  # mention_id, event_id, ...
@@ -609,13 +648,14 @@ def store_events(
                         fresh.append((mid, m))
                 if not fresh:
                     continue
-                target = dedup.merge_target(ev, candidates, published=article.published)
+                bucket = candidates.setdefault(dedup.bucket_key(ev), [])
+                target = dedup.merge_target(ev, bucket, published=article.published)
                 if target is None:
                     basis = dedup.date_basis(ev, article.published)
                     target = dedup.new_event_id(ev, fresh[0][0])
                     row = _new_event_row(ev, target, basis)
                     created[target] = by_id[target] = row
-                    candidates.append(row)
+                    bucket.append(row)
                 else:
                     key = dedup.event_key(ev, article.published)
                     merged = dedup.merged_fields(by_id[target], key, ev)
@@ -623,7 +663,9 @@ def store_events(
                     if target not in created:
                         touched.add(target)
                 mentions.extend((mid, target, ev, m, article.id) for mid, m in fresh)
-        _write_events(con, created, [by_id[i] for i in sorted(touched)], mentions, nlp_version, run_id, when)
+        _write_events(
+            con, created, [by_id[i] for i in sorted(touched)], mentions, nlp_version, run_id, when
+        )
         con.execute(
             "UPDATE articles SET nlp_version = ? WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
             [nlp_version, article_ids],
@@ -675,8 +717,12 @@ def _write_events(
             "amount": pa.array([m[2].amount for m in mentions], pa.float64()),
             "currency": pa.array([m[2].currency for m in mentions], pa.string()),
             "sentence": pa.array([m[3].sentence or None for m in mentions], pa.string()),
-            "start_char": pa.array([m[3].start if m[3].start >= 0 else None for m in mentions], pa.int32()),
-            "end_char": pa.array([m[3].end if m[3].end >= 0 else None for m in mentions], pa.int32()),
+            "start_char": pa.array(
+                [m[3].start if m[3].start >= 0 else None for m in mentions], pa.int32()
+            ),
+            "end_char": pa.array(
+                [m[3].end if m[3].end >= 0 else None for m in mentions], pa.int32()
+            ),
             "trigger": pa.array([m[3].trigger or None for m in mentions], pa.string()),
         }
     )
