@@ -38,8 +38,8 @@ from warehouse.db import connect  # noqa: E402
 
 
 def utcnow() -> datetime:
-    """Naive UTC, the warehouse's convention."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Aware UTC; the warehouse converts to its naive-UTC storage itself."""
+    return datetime.now(UTC)
 
 
 @lru_cache(maxsize=1)
