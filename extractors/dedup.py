@@ -6,7 +6,7 @@ Two questions are answered here, both without I/O so they can be tested by hand:
    same story under several URLs differ only in furniture (captions, bylines,
    related-article boxes).  We compare 64-bit simhashes of word 3-shingles:
    copies land within `SIMHASH_THRESHOLD` bits, different stories on the same
-   topic land ~20-32 bits apart.
+   topic ~30 bits apart.
 2. Is this event (as one article states it) the same real-world event as one
    already stored?  Precision matters as much as recall: two agreements of the
    same week between different countries must stay two events.  The rules are in
@@ -34,10 +34,11 @@ except ImportError:  # pragma: no cover - numpy comes with spaCy
 
 SHINGLE_SIZE = 3
 # Max Hamming distance (of 64 bits) for two texts to be copies of one story.
-# Measured on our fixtures: a wire copy with its own headline furniture, caption
-# and a "read more" box is 2-8 bits away; a different story about the same deal
-# is >= 18 bits away.  Manku et al. (2007) use 3 for whole web pages; news copies
-# carry more furniture relative to their length, hence a little more slack.
+# Measured on the fixtures in tests/test_dedup.py: a 190-word wire story and its
+# syndicated copy (own headline, byline, caption, "read more" box, two words
+# edited) are 7 bits apart; a different story about a similar deal 31-32 bits
+# (random texts average 32).  Manku et al. (2007) use 3 for whole web pages; news
+# copies carry more furniture relative to their length, hence more slack.
 SIMHASH_THRESHOLD = 10
 # Below this many shingles a simhash says little (feed summaries, paywalls):
 # only an exact content hash marks such a text as a duplicate.
