@@ -282,11 +282,15 @@ def event_key(
 
 
 def amounts_agree(a: EventKey, b: EventKey) -> bool | None:
-    """True/False when both state an amount (within 1%, same currency), else None."""
+    """True/False when both state an amount in one currency (within 1%), else None.
+
+    Outlets often quote one deal in different currencies (US$8.5bn vs A$13bn);
+    without exchange rates that is neither agreement nor conflict.
+    """
     if a.amount is None or b.amount is None:
         return None
     if a.currency and b.currency and a.currency != b.currency:
-        return False
+        return None
     hi = max(abs(a.amount), abs(b.amount))
     return hi == 0 or abs(a.amount - b.amount) <= 0.01 * hi
 

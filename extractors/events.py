@@ -33,12 +33,13 @@ from datetime import date, datetime
 from extractors.dates import DateMention, date_header, find_dates
 from extractors.evaluate import dates_compatible
 from extractors.money import find_money
-from extractors.relevance import has_commodity, is_relevant
+from extractors.relevance import has_commodity, has_commodity_loose, is_relevant
 from extractors.types import Article, Event, Mention
 
 MAX_TEXT_CHARS = 200_000  # text beyond this is not read (1 MB pages are furniture)
 MAX_SEGMENT_CHARS = 600  # longer "sentences" (no punctuation) are cut into chunks
 MAX_CANDIDATES = 300  # parsed sentences per article at most
+UNDATED_PAST_IS_NEWS = False  # an undated past-tense event is taken as the article's news
 WINDOW = 2  # sentences either side in which a commodity term licenses a trigger
 
 _ABBREV = {
@@ -93,7 +94,9 @@ _ABBREV = {
     "pres",
 }
 _SENT_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
-_TAG = re.compile(r"<[^<>\n]{0,300}>|&[a-z]{2,6};|&#\d{1,5};")
+_TAG = re.compile(
+    r"<[^<>\n]{0,300}>|&[a-z]{2,6};|&#\d{1,5};|\*\*|\]\([^)\s]{0,400}\)|(?<![\w\]])\[|\]"
+)
 _TRIGGER_HINT = re.compile(
     r"\b(export|control|curb|ban|restrict|licen[cs]|sign|ink|deal|agree|pact|framework|"
     r"memorand|mou|partnership|accord|invest|loan|financ|fund|stake|equity|plant|refiner|"
@@ -266,7 +269,7 @@ def segment(article: Article) -> list[_Seg]:
         for s, off in _split_sentences(line, base):
             lead = len(s) - len(s.lstrip())
             body = re.sub(r"\s+", " ", s.strip())
-            seg = _Seg(body, off + lead, n, header=pending, commodity=has_commodity(body))
+            seg = _Seg(body, off + lead, n, header=pending, commodity=has_commodity_loose(body))
             seg.end = off + len(s.rstrip())
             segs.append(seg)
         pending = None
@@ -373,6 +376,12 @@ class EventExtractor:
             types = {c.type for c in found}
             if "stockpile" in types:
                 found = [c for c in found if c.type != "investment"]
+            if "export_control_easing" in types:
+                easing_verbs = {c.verb.i for c in found if c.type == "export_control_easing" and c.verb is not None}
+                found = [
+                    c for c in found
+                    if not (c.type == "export_control" and c.verb is not None and c.verb.i in easing_verbs)
+                ]
             if types & {"export_control", "export_control_easing", "trade_measure"}:
                 found = [c for c in found if c.type != "industrial_policy"]
             for c in found:
@@ -426,7 +435,11 @@ class EventExtractor:
         if tok.pos_ not in ("NOUN", "PROPN"):
             return None
         if rule.modifiers and not self._modified(tok, rule.modifiers):
-            return None
+            gov = _governor(tok)
+            if not ("@COMMODITY" in rule.modifiers and gov is not None and any(
+                t.ent_type_ == "COMMODITY" and t.lower_ not in self.weak for t in gov.subtree
+            ) and any(t.lemma_.lower() in ("export", "exports", "licence", "license", "licensing") for t in tok.doc)):
+                return None
         if rule.of_modifiers and not _of_modified(tok, rule.of_modifiers):
             return None
         if rule.trade_filter and not _trade_ok(tok):
@@ -527,6 +540,13 @@ class EventExtractor:
             else:
                 break
         v = verb if verb is not None else tok
+        if tok.pos_ == "VERB" and tok.tag_ == "VBG" and tok.dep_ in ("pcomp", "pobj", "csubj"):
+            return True
+        for ch in tok.children:
+            if ch.dep_ == "nummod" and (ch.like_num and _num(ch.text) >= 3):
+                return True
+            if ch.dep_ == "amod" and ch.lower_ in ("several", "many", "numerous", "various", "multiple"):
+                return True
         if v.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children):
             if v.dep_ in ("acl", "advcl", "relcl") or (v.dep_ == "xcomp" and v.head.pos_ == "NOUN"):
                 return True
@@ -534,7 +554,7 @@ class EventExtractor:
         return sent.endswith("?")
 
     # -------------------------------------------------------------- arguments
-    def _ents(self, seg: _Seg) -> tuple[list[str], list[str]]:
+    def _ents(self, seg: _Seg, skip_venues: bool = False) -> tuple[list[str], list[str]]:
         actors: list[str] = []
         coms: list[str] = []
         strong = False
@@ -543,6 +563,8 @@ class EventExtractor:
         for e in seg.doc.ents:
             eid = e.ent_id_ or e.text
             if e.label_ == "GPE":
+                if skip_venues and _is_venue(e):
+                    continue
                 actors.append(eid)
             elif e.label_ == "LEADER":
                 actors.append(eid)
@@ -562,7 +584,7 @@ class EventExtractor:
 
     def _fill(self, c: _Cand, segs, i, title_seg, country_counts, pub) -> bool:
         seg = c.seg
-        actors, coms = self._ents(seg)
+        actors, coms = self._ents(seg, skip_venues=c.type != "investment")
         if not coms and (c.type in _WINDOW_TYPES or seg.header is not None):
             same = [
                 x
@@ -585,6 +607,10 @@ class EventExtractor:
             )
         ):
             return False
+        if actors and seg.header is None and c.type in ("export_control", "export_control_easing") and not _has_subject_actor(c):
+            prev = next((x for x in reversed(segs[max(0, i - 1) : i]) if x.doc is not None and not x.is_title), None)
+            if prev is not None:
+                actors = list(dict.fromkeys(actors + [a for a in self._ents(prev, True)[0] if len(a) == 2]))
         if not actors:
             for x in reversed(segs[max(0, i - 3) : i]):
                 if x.doc is not None and not x.is_title:
@@ -621,7 +647,7 @@ class EventExtractor:
         seg, verb = c.seg, c.verb
         head = verb if verb is not None else c.trigger
         future = _is_future(head)
-        found = find_dates(seg.text, pub, future)
+        found = [d for d in find_dates(seg.text, pub, future) if not _SINCE.search(seg.text[: d.start])]
         doc = c.trigger.doc
         tpos = c.trigger.idx
         own, higher, other = [], [], []
@@ -654,6 +680,9 @@ class EventExtractor:
         if other:
             best = min(other, key=lambda d: (abs(d.start - tpos), d.start))
             c.date, c.precision = best.date, best.precision
+            return True
+        if UNDATED_PAST_IS_NEWS and head.tag_ in ("VBD", "VBN"):
+            c.date, c.precision, c.source = pub.isoformat(), "day", "now"
             return True
         return False
 
@@ -794,8 +823,29 @@ def _support_verbs(tok) -> list:
 _PEOPLE = {
     "leader", "official", "negotiator", "minister", "president", "delegation", "side",
     "team", "counterpart", "representative", "envoy", "secretary", "government", "country",
-    "nation", "chancellor", "premier", "diplomat", "ministry", "department", "they", "we",
+    "nation", "chancellor", "premier", "diplomat", "ministry", "department",
 }
+
+
+_VENUE_PREPS = {"in", "at"}
+_SINCE = re.compile(r"\b(?:since|until|till|through|by)\s+(?:early\s+|late\s+|mid-?)?$", re.IGNORECASE)
+
+
+def _is_venue(ent) -> bool:
+    """ "signed in Tokyo", "talks in London": a place where it happened, not a party."""
+    root = ent.root
+    if ent.text.lower() in ("u.s.", "us", "china", "america", "united states"):
+        return False
+    head = root.head
+    if root.dep_ == "pobj" and head.lower_ in _VENUE_PREPS:
+        return True
+    if root.dep_ in ("appos", "conj", "npadvmod") and head.ent_type_ == "GPE":
+        return _is_venue_token(head)
+    return False
+
+
+def _is_venue_token(tok) -> bool:
+    return tok.dep_ == "pobj" and tok.head.lower_ in _VENUE_PREPS
 
 
 def _has_subject_actor(c) -> bool:
@@ -895,6 +945,13 @@ def _is_now(v, allow_will: bool = False, depth: int = 0) -> bool:
     if v.dep_ in ("xcomp", "conj") and v.head.pos_ in ("VERB", "AUX") and depth < 3:
         return _is_now(v.head, allow_will, depth + 1)
     return False
+
+
+def _num(text: str) -> float:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return 3.0 if text.lower() in ("dozens", "hundreds", "scores") else 0.0
 
 
 def _owner_verb(tok, trigger):

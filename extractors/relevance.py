@@ -40,3 +40,14 @@ def is_relevant(article: Article, min_hits: int = 1) -> bool:
 def has_commodity(text: str) -> bool:
     """True when `text` names a rare earth / critical mineral term (used for context windows)."""
     return bool(_RX.search(text))
+
+
+_LOOSE = re.compile(
+    rf"\b(?:{_STRONG}|minerals?|mining|magnets?|refiner(?:y|ies)|smelt\w*|processing plant)\b",
+    re.IGNORECASE,
+)
+
+
+def has_commodity_loose(text: str) -> bool:
+    """Broader test for choosing sentences to parse ("mineral production", "mining")."""
+    return bool(_LOOSE.search(text))

@@ -169,8 +169,9 @@ def test_type_and_amount_must_agree() -> None:
     assert not dedup.event_key_compatible(
         ev(amount=8.5e9, currency="USD"), ev(amount=8.0e9, currency="USD")
     )
-    assert not dedup.event_key_compatible(
-        ev(amount=8.5e9, currency="USD"), ev(amount=8.5e9, currency="AUD")
+    # One deal quoted in two currencies (US$8.5bn vs A$13bn) is no conflict.
+    assert dedup.event_key_compatible(
+        ev(amount=8.5e9, currency="USD"), ev(amount=13e9, currency="AUD")
     )
     assert dedup.event_key_compatible(ev(amount=8.5e9, currency="USD"), ev())  # one side silent
 
