@@ -79,9 +79,13 @@ def events_match(gold: Mapping[str, Any], pred: Mapping[str, Any]) -> bool:
     return bool(ga & pa)
 
 
-def _max_matching(left: Sequence[Any], right: Sequence[Any], ok) -> dict[int, int]:
+def _max_matching(
+    left: Sequence[Any], right: Sequence[Any], ok, quality=None
+) -> dict[int, int]:
     """Maximum bipartite matching (augmenting paths); returns {left index: right index}."""
     adj = [[j for j, r in enumerate(right) if ok(lv, r)] for lv in left]
+    if quality is not None:  # among maximum matchings, try the closest pairs first
+        adj = [sorted(js, key=lambda j, i=i: -quality(left[i], right[j])) for i, js in enumerate(adj)]
     match_r: dict[int, int] = {}
 
     def augment(i: int, seen: set[int]) -> bool:
@@ -97,6 +101,17 @@ def _max_matching(left: Sequence[Any], right: Sequence[Any], ok) -> dict[int, in
     for i in range(len(left)):
         augment(i, set())
     return {i: j for j, i in match_r.items()}
+
+
+def _pair_quality(g: Mapping[str, Any], p: Mapping[str, Any]) -> float:
+    """Tie-break between equally large matchings: exact date, same amount, shared actors."""
+    ga = {normalise_actor(a) for a in g.get("actors") or []}
+    pa = {normalise_actor(a) for a in p.get("actors") or []}
+    return (
+        2.0 * (g.get("date") == p.get("date"))
+        + 2.0 * _same_amount(g, p)
+        + len(ga & pa) / max(1, len(ga | pa))
+    )
 
 
 def _same_amount(g: Mapping[str, Any], p: Mapping[str, Any]) -> bool:
@@ -128,7 +143,7 @@ def score(gold: list[dict], predicted: Mapping[str, list[dict]]) -> dict[str, An
         required = [e for e in events if not e.get("optional")]
         optional = [e for e in events if e.get("optional")]
         preds = list(predicted.get(aid, []))
-        m = _max_matching(required, preds, events_match)
+        m = _max_matching(required, preds, events_match, _pair_quality)
         used = set(m.values())
         rest = [i for i in range(len(preds)) if i not in used]
         m_opt = _max_matching([preds[i] for i in rest], optional, lambda p, g: events_match(g, p))

@@ -128,6 +128,7 @@ class _Seg:
     commodity: bool = False
     doc: object | None = None
     end: int | None = None  # offset of the sentence end in article.text (start + len if None)
+    section: int = 0  # newsletter items ("RUNNING OUT OF TIME: ...") and headings start sections
 
 
 @dataclass
@@ -190,6 +191,7 @@ def _blank_markup(text: str) -> str:
     return _TAG.sub(lambda m: " " * len(m.group(0)), text)
 
 
+_SECTION = re.compile(r"^(?:#+\s|[A-Z][A-Z0-9 ,'’&-]{3,}:)")
 _BULLET = re.compile(r"^\s*(?:[-*•–]\s|\d{1,2}[.)]\s|\*\*)")
 
 
@@ -257,6 +259,7 @@ def segment(article: Article) -> list[_Seg]:
     text = _unwrap(_blank_markup((article.text or "")[:MAX_TEXT_CHARS]))
     pending: DateMention | None = None
     pos = 0
+    section = 0
     for n, line in enumerate(text.split("\n")):
         base = pos
         pos += len(line) + 1
@@ -269,7 +272,10 @@ def segment(article: Article) -> list[_Seg]:
         for s, off in _split_sentences(line, base):
             lead = len(s) - len(s.lstrip())
             body = re.sub(r"\s+", " ", s.strip())
+            if _SECTION.match(body):
+                section += 1
             seg = _Seg(body, off + lead, n, header=pending, commodity=has_commodity_loose(body))
+            seg.section = section
             seg.end = off + len(s.rstrip())
             segs.append(seg)
         pending = None
@@ -329,6 +335,7 @@ class EventExtractor:
             for lem in r.lemmas
         }
         self.agency_country = models.agency_countries()
+        self.members = models.group_members()
         _AGENCIES.update(self.agency_country)
         self.weak = models.weak_commodity_patterns()
         self.nlp_version = f"rules-{models.patterns_hash()}/{models.model_version(self.nlp)}"
@@ -373,6 +380,11 @@ class EventExtractor:
             found = self._triggers(s)
             if not found:
                 continue
+            for c in found:
+                if c.type == "industrial_policy" and c.trigger.lemma_.lower() in _DECREES and any(
+                    t.lemma_.lower() == "import" for t in c.trigger.doc
+                ):
+                    c.type = "trade_measure"
             types = {c.type for c in found}
             if "stockpile" in types:
                 found = [c for c in found if c.type != "investment"]
@@ -385,12 +397,6 @@ class EventExtractor:
             if types & {"export_control", "export_control_easing", "trade_measure"}:
                 found = [c for c in found if c.type != "industrial_policy"]
             for c in found:
-                if (
-                    c.type == "industrial_policy"
-                    and c.trigger.lemma_.lower() in ("order", "proclamation", "determination")
-                    and any(t.lemma_.lower() == "import" for t in c.trigger.doc)
-                ):
-                    c.type = "trade_measure"
                 if self._fill(c, segs, i, title_seg, country_counts, pub):
                     cands.extend(self._split(c))
         return self._merge(cands)
@@ -405,11 +411,12 @@ class EventExtractor:
             for rule in self.rules:
                 if lem not in rule.lemmas and tok.lower_ not in rule.lemmas:
                     continue
+                self._support_used = None
                 typ = self._match_rule(rule, tok)
                 if typ is None:
                     continue
-                verb = tok if rule.cue == "verb" else _governor(tok)
-                if self._vetoed(tok, verb):
+                verb = tok if rule.cue == "verb" else (self._support_used or _governor(tok))
+                if self._vetoed(tok, verb, typ):
                     continue
                 key = (typ, verb.i if verb is not None else tok.i)
                 if key in seen:
@@ -449,10 +456,18 @@ class EventExtractor:
         verbs = _support_verbs(tok)
         if rule.easing_support and self._under_easing_noun(tok):
             return "export_control_easing"
-        if rule.easing_support and any(v.lemma_.lower() in rule.easing_support for v in verbs):
-            return "export_control_easing"
-        if any(v.lemma_.lower() in rule.support for v in verbs):
-            return rule.type
+        for v in verbs:
+            if rule.easing_support and v.lemma_.lower() in rule.easing_support:
+                self._support_used = v
+                return "export_control_easing"
+        for v in verbs:
+            if v.lemma_.lower() in rule.support:
+                self._support_used = v
+                if rule.type == "talks" and _at_event(tok):
+                    return None
+                if rule.type == "agreement" and _financing_compound(tok):
+                    return "investment"
+                return rule.type
         return None
 
     def _under_easing_noun(self, tok) -> bool:
@@ -490,7 +505,7 @@ class EventExtractor:
                         return True
         return False
 
-    def _vetoed(self, tok, verb) -> bool:
+    def _vetoed(self, tok, verb, typ: str = "") -> bool:
         """Modality, negation, conditionals and questions veto a trigger."""
         modal, hyp = self.modality["modal"], self.modality["hypothetical_head"]
         neg, marker = self.modality["negation"], self.modality["marker"]
@@ -540,15 +555,21 @@ class EventExtractor:
             else:
                 break
         v = verb if verb is not None else tok
-        if tok.pos_ == "VERB" and tok.tag_ == "VBG" and tok.dep_ in ("pcomp", "pobj", "csubj"):
-            return True
-        for ch in tok.children:
+        for t in (tok, verb):
+            if t is not None and t.pos_ == "VERB" and t.tag_ == "VBG" and t.dep_ in ("pcomp", "pobj", "csubj"):
+                if t.head.lower_ in ("in", "by", "of", "for", "to", "on"):
+                    return True
+        for ch in [*tok.children, *(g for c in tok.children if c.dep_ == "compound" for g in c.children)]:
             if ch.dep_ == "nummod" and (ch.like_num and _num(ch.text) >= 3):
                 return True
             if ch.dep_ == "amod" and ch.lower_ in ("several", "many", "numerous", "various", "multiple"):
                 return True
         if v.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children):
-            if v.dep_ in ("acl", "advcl", "relcl") or (v.dep_ == "xcomp" and v.head.pos_ == "NOUN"):
+            enacted = typ in _POLICY_TYPES and v.head.lemma_.lower() in _ENACT
+            purpose = v.dep_ in ("acl", "advcl", "relcl") or (
+                v.dep_ == "xcomp" and (v.head.pos_ == "NOUN" or v.head.lemma_.lower() not in _XCOMP_OK)
+            )
+            if purpose and not enacted:
                 return True
         sent = tok.sent.text.rstrip()
         return sent.endswith("?")
@@ -574,6 +595,7 @@ class EventExtractor:
                 actors.append(eid)
             elif e.label_ in ("COMPANY", "ORG"):
                 actors.append(eid)
+                actors.extend(self.members.get(eid, []))
             elif e.label_ == "COMMODITY":
                 if e.text.lower() not in self.weak:
                     strong = True
@@ -629,7 +651,7 @@ class EventExtractor:
         if not self._date(c, pub):
             return False
         if c.type in ("investment", "agreement", "stockpile", "trade_measure"):
-            money = find_money(seg.text)
+            money = [m for m in find_money(seg.text) if not _PAREN.search(seg.text[: m.start])]
             if money:
                 tpos = c.trigger.idx
                 best = min(money, key=lambda m: abs(m.start - tpos))
@@ -806,7 +828,9 @@ def _support_verbs(tok) -> list:
     g = _governor(tok)
     if g is not None:
         verbs.append(g)
-        if g.dep_ in ("xcomp", "conj", "ccomp") and g.head.pos_ == "VERB":
+        if g.dep_ in ("xcomp", "conj", "ccomp") and g.head.pos_ == "VERB" and not any(
+            c.dep_ in ("nsubj", "nsubjpass") for c in g.children
+        ):
             verbs.append(g.head)
         for c in g.children:
             if c.dep_ == "prt":
@@ -828,6 +852,15 @@ _PEOPLE = {
 
 
 _VENUE_PREPS = {"in", "at"}
+_PAREN = re.compile(r"[(;]\s*$")  # "A$1.2bn (£580m)": the converted figure is not the amount
+_DECREES = {"order", "proclamation", "determination"}
+_POLICY_TYPES = {"export_control", "trade_measure", "industrial_policy", "stockpile", "production_quota"}
+_ENACT = {"sign", "issue", "adopt", "order", "direct", "announce", "approve", "unveil", "publish"}
+_XCOMP_OK = {
+    "agree", "decide", "pledge", "vow", "promise", "begin", "start", "continue", "commit", "move",
+    "set", "schedule", "due", "go", "be", "have", "need", "announce", "aim", "act", "vote",
+    "choose", "elect", "opt", "resolve", "confirm", "say", "help", "seek", "try", "intend",
+}
 _SINCE = re.compile(r"\b(?:since|until|till|through|by)\s+(?:early\s+|late\s+|mid-?)?$", re.IGNORECASE)
 
 
@@ -873,23 +906,21 @@ def _actor_subject(verb) -> bool:
 
 
 def _has_object(verb, objects: set[str]) -> bool:
+    """The verb's own object (or the object of its preposition) is one of `objects`."""
     if not objects:
         return True
+    heads = []
     for c in verb.children:
-        if c.dep_ in (
-            "dobj",
-            "nsubjpass",
-            "prep",
-            "attr",
-            "oprd",
-            "dative",
-            "xcomp",
-            "advmod",
-            "npadvmod",
-        ):
-            for t in c.subtree:
-                if t.lemma_.lower() in objects or t.lower_ in objects:
-                    return True
+        if c.dep_ in ("dobj", "nsubjpass", "attr", "oprd", "npadvmod", "advmod", "xcomp"):
+            heads.append(c)
+        elif c.dep_ in ("prep", "prt"):
+            heads.extend(x for x in c.children if x.dep_ == "pobj")
+            if c.dep_ == "prt":
+                heads.extend(x for x in verb.children if x.dep_ == "dobj")
+    for h in heads:
+        for t in [h, *[x for x in h.children if x.dep_ in ("compound", "conj", "amod")]]:
+            if t.lemma_.lower() in objects or t.lower_ in objects:
+                return True
     return False
 
 
@@ -944,6 +975,31 @@ def _is_now(v, allow_will: bool = False, depth: int = 0) -> bool:
             return True
     if v.dep_ in ("xcomp", "conj") and v.head.pos_ in ("VERB", "AUX") and depth < 3:
         return _is_now(v.head, allow_will, depth + 1)
+    return False
+
+
+def _at_event(tok) -> bool:
+    """ "At the G20 summit, China launched ...": the meeting is the setting of another event."""
+    h = tok.head
+    return tok.dep_ == "pobj" and h.lower_ in ("at", "during", "on", "ahead", "before", "after", "amid")
+
+
+def _financing_compound(tok) -> bool:
+    """ "a loan agreement", "financing deal": an agreement that is an investment."""
+    return any(
+        c.dep_ in ("compound", "amod") and c.lemma_.lower() in ("loan", "financing", "funding", "investment", "debt", "equity")
+        for c in tok.children
+    )
+
+
+def _other_topic(tok) -> bool:
+    """ "a deal to build nuclear reactors", "talks to address the drought": the trigger names
+    its own subject and it is not a mineral (used when only the context window has one)."""
+    for c in tok.children:
+        if c.dep_ in ("acl", "relcl", "prep") and c.lower_ not in ("with", "between", "in", "at", "by", "from"):
+            sub = list(c.subtree)
+            if len(sub) > 2 and not any(t.ent_type_ == "COMMODITY" for t in sub):
+                return True
     return False
 
 

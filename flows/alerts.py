@@ -53,6 +53,7 @@ import duckdb
 
 from extractors.types import EVENT_TYPES
 from flows.config import AlertRule, AlertSettings
+from flows.failpoints import failpoint
 
 log = logging.getLogger("reewatch.alerts")
 
@@ -590,6 +591,7 @@ def deliver_alerts(
                 results = [
                     ChannelResult("notifier", False, scrub(f"{type(exc).__name__}: {exc}", urls))
                 ]
+            failpoint("alerts.after_send")
             _record(con, [(str(a), int(n)) for a, n in claimed], results, settings, now, report)
     row = con.execute("SELECT count(*) FROM alerts WHERE status = 'pending'").fetchone()
     report.pending = int(row[0]) if row else 0

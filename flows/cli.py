@@ -44,8 +44,9 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def print_summary(summary: dict[str, Any]) -> None:
+def print_summary(summary: dict[str, Any], names: dict[str, str] | None = None) -> None:
     """The table every run ends with; failed feeds are named one by one."""
+    names = names or {}
     table = Table(title=f"reewatch run {summary['run_id']}", show_header=True)
     for col in ("feeds polled", "feeds failed", "new articles", "new events", "alerts sent"):
         table.add_column(col, justify="right")
@@ -72,7 +73,10 @@ def print_summary(summary: dict[str, Any]) -> None:
     if summary["feeds_failed"]:
         console.print("[yellow]Unreachable or broken feeds:[/yellow]")
         for url, reason in summary["feeds_failed"]:
-            console.print(f"  [yellow]✗[/yellow] {url}\n      {reason}")
+            name = names.get(url)
+            label = f"{name} <{url}>" if name and name != url else url
+            console.print(f"  [yellow]✗[/yellow] {label}", soft_wrap=True, highlight=False)
+            console.print(f"      {reason}", soft_wrap=True, highlight=False)
 
 
 def _run_flow(config: Path | None, db: Path) -> dict[str, Any]:
@@ -95,7 +99,7 @@ def run(config: ConfigOpt = None, db: DbOpt = None) -> None:
     settings = _settings(config, db)
     with console.status("running the daily flow (Prefect)..."):
         summary = _run_flow(config, settings.db)
-    print_summary(summary)
+    print_summary(summary, {f.url: f.name for f in settings.feeds})
 
 
 @app.command()
@@ -112,12 +116,17 @@ def demo(
     except OSError as exc:
         _fail(f"cannot start the demo news server on 127.0.0.1:{port} ({exc}); try --port")
         return
+    rules = _settings(config, None).alerts if config else None
     with server:
         cfg = write_demo_config(server, db)
+        if rules is not None:  # the demo brings its own feeds and database; alert rules are yours
+            with cfg.open("a", encoding="utf-8") as fh:
+                fh.write(_alerts_toml(rules))
         console.print(f"demo news server on {server.base_url} ({len(server.feed_specs())} feeds); database {db}")
         with console.status("running the daily flow against the demo feeds (Prefect)..."):
             summary = _run_flow(cfg, db)
-    print_summary(summary)
+        names = {f.url: f.name for f in server.feed_specs()}
+    print_summary(summary, names)
     from warehouse import queries
     from warehouse.db import connect
 
@@ -141,6 +150,18 @@ def demo(
         console.print(f"{verb}: [{a['rule']}] {a.get('summary') or a['event_id']}")
     if pending and not urls:
         console.print("(set REEWATCH_ALERT_URLS to apprise URLs to deliver them)")
+
+
+def _alerts_toml(alerts: Any) -> str:
+    """The [alerts] part of a config, re-serialised (used to carry rules into the demo config)."""
+    out = [f"\n[alerts]\nmax_attempts = {alerts.max_attempts}\nbackoff_minutes = {float(alerts.backoff_minutes)}\n"]
+    for r in alerts.rules:
+        out.append("\n[[alerts.rules]]\n")
+        for key in ("name", "types", "countries", "commodities", "companies", "mode"):
+            out.append(f"{key} = {json.dumps(getattr(r, key))}\n")
+        if r.min_amount is not None:
+            out.append(f"min_amount = {float(r.min_amount)}\n")
+    return "".join(out)
 
 
 def _list_alerts(con: Any, status: str | None = None) -> list[dict[str, Any]]:

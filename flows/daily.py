@@ -33,6 +33,7 @@ from extractors.feeds import next_state, poll_feeds  # noqa: E402
 from extractors.types import Article, ErrorRecord, Event, FeedEntry, FeedPoll, FeedState  # noqa: E402
 from flows import alerts as outbox  # noqa: E402
 from flows.config import Settings, load_settings  # noqa: E402
+from flows.failpoints import failpoint  # noqa: E402
 from warehouse import store  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 
@@ -124,6 +125,7 @@ def _process_unprocessed(con: Any, settings: Settings, run_id: str, summary: Run
         if not batch:
             return
         events = detect_events_task(batch)
+        failpoint("nlp.before_store")
         result = store.store_events(con, list(zip(batch, events, strict=True)), extractor.nlp_version, run_id, now)
         summary.processed_articles += len(batch)
         summary.new_events.extend(result.new_event_ids)
@@ -159,6 +161,7 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
         summary.feeds_polled = sum(p.status != "skipped" for p in polls)
         store.save_feed_states(con, new_states)
         store.record_errors(con, run_id, feed_errors)
+        failpoint("fetch.after_poll")
 
         # Finish whatever a killed run left behind before taking on new work.
         _process_unprocessed(con, settings, run_id, summary, now)
@@ -171,12 +174,14 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
             store.drop_pending(con, [a.url for a in batch.articles])
             store.save_pending(con, batch.retry, batch.errors, now)
             store.record_errors(con, run_id, batch.errors)
+            failpoint("fetch.after_batch")
             summary.new_articles += len(inserted)
             summary.fallback_articles += sum(a.extraction == "feed" for a in batch.articles if a.id in set(inserted))
             summary.articles_retry_later += len(batch.retry)
             summary.article_errors += len(batch.errors)
             _process_unprocessed(con, settings, run_id, summary, now)
 
+        failpoint("alerts.before_enqueue")
         new_events = store.events_by_ids(con, summary.new_events)
         outbox.enqueue_alerts(con, new_events, settings.alerts.rules, run_id, now)
         report = deliver_alerts_task(con, settings, utcnow())

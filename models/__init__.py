@@ -123,3 +123,8 @@ def agency_countries() -> dict[str, str]:
 def weak_commodity_patterns() -> set[str]:
     """Lower-cased surface forms that count as commodities only next to a strong one."""
     return {r["pattern"].lower() for r in read_patterns("entities") if r.get("weak")}
+
+
+def group_members() -> dict[str, list[str]]:
+    """Groups whose members count as parties (G7 -> its member countries)."""
+    return {r["id"]: r["members"] for r in read_patterns("entities") if r.get("members")}

@@ -29,6 +29,7 @@ from extractors.types import (
     FeedState,
     Mention,
 )
+from flows.failpoints import failpoint
 from warehouse.db import WarehouseError, transaction
 
 RUN_STATUSES = ("running", "completed", "failed")
@@ -480,6 +481,7 @@ def store_articles(
         cols = ", ".join(_ARTICLE_COLS)
         with _registered(con, table) as batch:
             con.execute(f"INSERT INTO articles ({cols}) SELECT {cols} FROM {batch}")
+        failpoint("store_articles.before_commit")
     return [a.id for a in new]
 
 
@@ -670,6 +672,7 @@ def store_events(
             "UPDATE articles SET nlp_version = ? WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
             [nlp_version, article_ids],
         )
+        failpoint("store_events.before_commit")
     result.new_event_ids = list(created)
     result.updated_event_ids = sorted(touched)
     result.mentions_added = len(mentions)
