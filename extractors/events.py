@@ -829,7 +829,7 @@ def _support_verbs(tok) -> list:
     if g is not None:
         verbs.append(g)
         if g.dep_ in ("xcomp", "conj", "ccomp") and g.head.pos_ == "VERB" and not any(
-            c.dep_ in ("nsubj", "nsubjpass") for c in g.children
+            c.dep_ in ("nsubj", "nsubjpass") and c.i != tok.i for c in g.children
         ):
             verbs.append(g.head)
         for c in g.children:

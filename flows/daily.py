@@ -159,7 +159,6 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
             elif poll.status == "skipped":
                 summary.feeds_skipped += 1
         summary.feeds_polled = sum(p.status != "skipped" for p in polls)
-        store.save_feed_states(con, new_states)
         store.record_errors(con, run_id, feed_errors)
         failpoint("fetch.after_poll")
 
@@ -181,6 +180,7 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
             summary.article_errors += len(batch.errors)
             _process_unprocessed(con, settings, run_id, summary, now)
 
+        store.save_feed_states(con, new_states)  # only now: a kill before this re-polls in full
         failpoint("alerts.before_enqueue")
         new_events = store.events_by_ids(con, summary.new_events)
         outbox.enqueue_alerts(con, new_events, settings.alerts.rules, run_id, now)
