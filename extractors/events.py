@@ -39,7 +39,8 @@ from extractors.types import Article, Event, Mention
 MAX_TEXT_CHARS = 200_000  # text beyond this is not read (1 MB pages are furniture)
 MAX_SEGMENT_CHARS = 600  # longer "sentences" (no punctuation) are cut into chunks
 MAX_CANDIDATES = 300  # parsed sentences per article at most
-UNDATED_PAST_IS_NEWS = False  # an undated past-tense event is taken as the article's news
+UNDATED_PAST_IS_NEWS = False
+USE_OTHER_CLAUSE_DATES = False  # a date in an unrelated clause of the sentence dates nothing  # an undated past-tense event is taken as the article's news
 WINDOW = 2  # sentences either side in which a commodity term licenses a trigger
 
 _ABBREV = {
@@ -160,6 +161,7 @@ class _Cand:
     currency: str | None = None
     split_with: list[str] = field(default_factory=list)
     source: str = "explicit"  # explicit | header | now
+    today_release: bool = False  # the article opens with "Today, ..." (a press release)
 
 
 def _load_rules() -> tuple[list[_Rule], dict[str, set[str]]]:
@@ -373,6 +375,8 @@ class EventExtractor:
                     if e.label_ == "GPE":
                         country_counts[e.ent_id_] += 1
         title_seg = next((s for s in segs if s.is_title), None)
+        body = [s for s in segs if not s.is_title][:5]
+        today_release = any(_TODAY.search(s.text) for s in body)
         cands: list[_Cand] = []
         for i, s in enumerate(segs):
             if s.doc is None or s.is_title:
@@ -397,6 +401,7 @@ class EventExtractor:
             if types & {"export_control", "export_control_easing", "trade_measure"}:
                 found = [c for c in found if c.type != "industrial_policy"]
             for c in found:
+                c.today_release = today_release
                 if self._fill(c, segs, i, title_seg, country_counts, pub):
                     cands.extend(self._split(c))
         return self._merge(cands)
@@ -699,11 +704,11 @@ class EventExtractor:
             c.date, c.precision = pub.isoformat(), "day"
             c.source = "now"
             return True
-        if other:
+        if other and USE_OTHER_CLAUSE_DATES:
             best = min(other, key=lambda d: (abs(d.start - tpos), d.start))
             c.date, c.precision = best.date, best.precision
             return True
-        if UNDATED_PAST_IS_NEWS and head.tag_ in ("VBD", "VBN"):
+        if (UNDATED_PAST_IS_NEWS or c.today_release) and head.tag_ in ("VBD", "VBN"):
             c.date, c.precision, c.source = pub.isoformat(), "day", "now"
             return True
         return False
@@ -828,9 +833,11 @@ def _support_verbs(tok) -> list:
     g = _governor(tok)
     if g is not None:
         verbs.append(g)
-        if g.dep_ in ("xcomp", "conj", "ccomp") and g.head.pos_ == "VERB" and not any(
-            c.dep_ in ("nsubj", "nsubjpass") and c.i != tok.i for c in g.children
-        ):
+        subjects = [c for c in g.children if c.dep_ in ("nsubj", "nsubjpass")]
+        inherit = (g.dep_ == "conj" and not subjects) or (
+            g.dep_ in ("xcomp", "ccomp") and all(c.i == tok.i for c in subjects)
+        )
+        if inherit and g.head.pos_ == "VERB":
             verbs.append(g.head)
         for c in g.children:
             if c.dep_ == "prt":
@@ -852,6 +859,7 @@ _PEOPLE = {
 
 
 _VENUE_PREPS = {"in", "at"}
+_TODAY = re.compile(r"\b[Tt]oday\b")
 _PAREN = re.compile(r"[(;]\s*$")  # "A$1.2bn (£580m)": the converted figure is not the amount
 _DECREES = {"order", "proclamation", "determination"}
 _POLICY_TYPES = {"export_control", "trade_measure", "industrial_policy", "stockpile", "production_quota"}

@@ -89,6 +89,7 @@ class Settings:
     nlp: NLPSettings = field(default_factory=NLPSettings)
     article_batch: int = 200  # articles per NLP + database transaction
     page_max_attempts: int = 5  # runs that retry a page failing transiently before the feed summary is kept
+    page_retry_minutes: float = 60.0  # wait before the first retry of such a page; doubles per attempt
     source: str = "defaults"  # where the settings came from, for messages
 
 
@@ -140,9 +141,9 @@ def load_settings(config: Path | None = None, db: Path | None = None) -> Setting
         db_conf = data.pop("database")
         if "path" in db_conf:
             settings.db = (base / db_conf["path"]) if not Path(db_conf["path"]).is_absolute() else Path(db_conf["path"])
-    for key in ("article_batch", "page_max_attempts"):
+    for key, kind in (("article_batch", int), ("page_max_attempts", int), ("page_retry_minutes", float)):
         if key in data:
-            setattr(settings, key, int(data.pop(key)))
+            setattr(settings, key, kind(data.pop(key)))
     if data:
         raise ConfigError(f"unknown section(s) {', '.join(sorted(data))} in {path}")
     env_db = os.environ.get("REEWATCH_DB")

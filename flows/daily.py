@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact  #
 from prefect.cache_policies import NONE  # noqa: E402
 from prefect.context import get_run_context  # noqa: E402
 
-from extractors.articles import ArticleBatch, fetch_articles  # noqa: E402
+from extractors.articles import ArticleBatch, feed_article, fetch_articles  # noqa: E402
 from extractors.feeds import next_state, poll_feeds  # noqa: E402
 from extractors.types import Article, ErrorRecord, Event, FeedEntry, FeedPoll, FeedState  # noqa: E402
 from flows import alerts as outbox  # noqa: E402
@@ -132,6 +132,22 @@ def _process_unprocessed(con: Any, settings: Settings, run_id: str, summary: Run
         summary.updated_events += len(result.updated_event_ids)
 
 
+def _give_up_on_pages(con: Any, settings: Settings, run_id: str, summary: RunSummary) -> None:
+    """Pages that kept failing transiently: keep what the feed said about them instead."""
+    exhausted = store.exhausted_pending(con, settings.page_max_attempts)
+    if not exhausted:
+        return
+    articles = [
+        feed_article(entry, f"gave up after {settings.page_max_attempts} attempts: {error or 'unknown error'}")
+        for entry, error in exhausted
+    ]
+    inserted = store.store_articles(con, articles, run_id)
+    store.drop_pending(con, [a.url for a in articles])
+    summary.new_articles += len(inserted)
+    summary.fallback_articles += len(inserted)
+    _process_unprocessed(con, settings, run_id, summary, utcnow())
+
+
 def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str | None = None) -> RunSummary:
     """The whole daily job as plain calls; the flow below only adds Prefect around it."""
     run_id = run_id or uuid.uuid4().hex[:12]
@@ -171,7 +187,7 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
             batch = fetch_articles_task(chunk, settings)
             inserted = store.store_articles(con, batch.articles, run_id)
             store.drop_pending(con, [a.url for a in batch.articles])
-            store.save_pending(con, batch.retry, batch.errors, now)
+            store.save_pending(con, batch.retry, batch.errors, now, backoff=timedelta(minutes=settings.page_retry_minutes))
             store.record_errors(con, run_id, batch.errors)
             failpoint("fetch.after_batch")
             summary.new_articles += len(inserted)
@@ -182,6 +198,8 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
 
         store.save_feed_states(con, new_states)  # only now: a kill before this re-polls in full
         failpoint("alerts.before_enqueue")
+        _give_up_on_pages(con, settings, run_id, summary)
+
         new_events = store.events_by_ids(con, summary.new_events)
         outbox.enqueue_alerts(con, new_events, settings.alerts.rules, run_id, now)
         report = deliver_alerts_task(con, settings, utcnow())

@@ -55,11 +55,14 @@ class NewsWorld:
     def feed_urls(self) -> list[str]:
         return [self.server.url(f"/{o}/feed.xml") for o in self.stories]
 
-    def write_config(self, path: Path, db: Path, extra: str = "") -> Path:
-        """A reewatch.toml with this world's feeds, allow-listing the loopback server."""
+    def write_config(self, path: Path, db: Path, extra: str = "", top: str = "") -> Path:
+        """A reewatch.toml with this world's feeds, allow-listing the loopback server.
+
+        `top` holds top-level keys (they must precede any table), `extra` more tables.
+        """
         feeds = "".join(f'[[feeds]]\nurl = "{u}"\nname = "{u.split("/")[-2]}"\n\n' for u in self.feed_urls())
         path.write_text(
-            f'{feeds}[database]\npath = "{db}"\n\n'
+            f'{top}\n{feeds}[database]\npath = "{db}"\n\n'
             "[fetch]\n"
             f'allow_hosts = ["{self.server.host_port}"]\n'
             "timeout = 5.0\nretries = 0\nbackoff = 0.05\nper_host_delay = 0.0\nper_host = 8\n"

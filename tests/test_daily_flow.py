@@ -203,3 +203,25 @@ def test_export_control_alerts_only_under_its_rule(
     assert q(db, "select count(*) from events where type = 'export_control'")[0][0] == 1
     assert summary["alerts_sent"] == expected
     assert len(agreements_posted(webhook)) == expected
+
+
+def test_page_that_keeps_failing_falls_back_to_feed_summary(prefect_server, tmp_path) -> None:
+    server, world = world_with(EXPORT_CONTROL)
+    url = world.add(Story("northwire", "always-down", "Gallium exporters wait for licences", utc(19), [
+        "Exporters of gallium said on Thursday they were still waiting for licences.",
+    ]))
+    server.route("/northwire/always-down.html", "upstream error", status=503, content_type="text/plain")
+    try:
+        db = tmp_path / "w.duckdb"
+        cfg = world.write_config(tmp_path / "reewatch.toml", db, top="page_max_attempts = 2\npage_retry_minutes = 0\n")
+        first = run_daily(cfg, db)
+        assert first["articles_retry_later"] == 1
+        assert q(db, f"select attempts from pending_urls where url = '{url}'") == [(1,)]
+        second = run_daily(cfg, db)
+    finally:
+        server.close()
+    assert second["fallback_articles"] == 1
+    rows = q(db, f"select extraction, fallback_reason from articles where url = '{url}'")
+    assert rows and rows[0][0] == "feed" and "gave up after 2 attempts" in rows[0][1]
+    assert q(db, "select count(*) from pending_urls") == [(0,)]
+    assert q(db, "select count(*) from errors where url = ? and kind = 'http_503'".replace("?", f"'{url}'"))[0][0] == 2

@@ -347,6 +347,21 @@ def due_pending(
     ]
 
 
+def exhausted_pending(
+    con: duckdb.DuckDBPyConnection, max_attempts: int
+) -> list[tuple[FeedEntry, str | None]]:
+    """Pending URLs that used up their attempts, with their last error: time to give up on the page."""
+    rows = con.execute(
+        "SELECT feed_url, url, title, summary, published, last_error FROM pending_urls "
+        "WHERE attempts >= ? ORDER BY url",
+        [max_attempts],
+    ).fetchall()
+    return [
+        (FeedEntry(feed_url=f or "", url=u, title=t or "", summary=s or "", published=utc_aware(p)), e)
+        for f, u, t, s, p, e in rows
+    ]
+
+
 def drop_pending(con: duckdb.DuckDBPyConnection, urls: list[str]) -> None:
     """Forget pending URLs (fetched at last, or given up on)."""
     if urls:
