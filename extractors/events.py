@@ -40,6 +40,7 @@ MAX_TEXT_CHARS = 200_000  # text beyond this is not read (1 MB pages are furnitu
 MAX_SEGMENT_CHARS = 600  # longer "sentences" (no punctuation) are cut into chunks
 MAX_CANDIDATES = 300  # parsed sentences per article at most
 UNDATED_PAST_IS_NEWS = False
+USE_SECTIONS = True
 USE_OTHER_CLAUSE_DATES = False  # a date in an unrelated clause of the sentence dates nothing  # an undated past-tense event is taken as the article's news
 WINDOW = 2  # sentences either side in which a commodity term licenses a trigger
 
@@ -110,7 +111,7 @@ _FACILITIES = {
     "plant", "refinery", "mine", "facility", "factory", "smelter", "hub", "project", "site",
     "operation", "line", "complex", "centre", "center",
 }
-_WINDOW_TYPES = {"talks", "export_control_easing", "agreement", "export_control"}
+_WINDOW_TYPES = {"talks", "export_control_easing", "agreement", "export_control", "investment"}
 _FUTURE_AUX = {"will", "'ll", "shall"}
 _PRESENT_TAGS = {"VBZ", "VBP"}
 
@@ -128,6 +129,7 @@ class _Seg:
     is_title: bool = False
     commodity: bool = False
     doc: object | None = None
+    light: object | None = None  # tokenizer + entity ruler only, for context sentences
     end: int | None = None  # offset of the sentence end in article.text (start + len if None)
     section: int = 0  # newsletter items ("RUNNING OUT OF TIME: ...") and headings start sections
 
@@ -304,14 +306,33 @@ _TEASER = re.compile(
 )
 
 
-def _is_cand(segs: list[_Seg], i: int, title_commodity: bool) -> bool:
+_IRREGULAR = (
+    "met", "struck", "held", "began", "begun", "took", "taken", "led", "made", "won", "brought",
+    "sought", "came", "went", "gone", "got", "lent", "froze", "frozen", "spoke", "spoken", "set",
+    "cut", "put", "hit", "drew", "drawn", "rose", "grew", "bought", "told", "oversaw",
+)
+
+
+def _hint_regex(rules: list[_Rule]) -> re.Pattern[str]:
+    """Cheap prefilter built from every trigger lemma (plus irregular verb forms)."""
+    stems = set(_IRREGULAR)
+    for r in rules:
+        for lem in r.lemmas:
+            stem = lem[:-1] if len(lem) > 4 and lem.endswith("e") else lem
+            stems.add(stem[:-1] if stem.endswith("y") and len(stem) > 4 else stem)
+    alts = "|".join(sorted((re.escape(x) for x in stems), key=len, reverse=True))
+    return re.compile(rf"\b(?:{alts})", re.IGNORECASE)
+
+
+def _is_cand(segs: list[_Seg], i: int, title_commodity: bool, hint: re.Pattern[str] = _TRIGGER_HINT) -> bool:
+    """Parse a sentence only if it has a trigger word and a commodity term in or near it."""
     s = segs[i]
     if _FURNITURE.search(s.text) or _TEASER.search(s.text):
         return False
+    if not hint.search(s.text):
+        return False
     if s.commodity:
         return True
-    if not _TRIGGER_HINT.search(s.text):
-        return False
     lo, hi = max(0, i - WINDOW), min(len(segs), i + WINDOW + 1)
     return title_commodity or any(x.commodity for x in segs[lo:hi])
 
@@ -332,6 +353,8 @@ class EventExtractor:
             )
             ruler.add_patterns(models.entity_patterns(self.nlp))
         self.rules, self.modality = _load_rules()
+        self.hint = _hint_regex(self.rules)
+        self.ruler = self.nlp.get_pipe(models.RULER_NAME)
         self.easing_nouns = {
             lem for r in self.rules if r.type == "export_control_easing" and r.cue == "noun"
             for lem in r.lemmas
@@ -353,7 +376,9 @@ class EventExtractor:
                 continue
             segs = segment(art)
             title_com = any(s.is_title and s.commodity for s in segs)
-            chosen = [s for i, s in enumerate(segs) if s.is_title or _is_cand(segs, i, title_com)]
+            chosen = [
+                s for i, s in enumerate(segs) if s.is_title or _is_cand(segs, i, title_com, self.hint)
+            ]
             to_parse.extend(chosen[:MAX_CANDIDATES])
             plans.append(segs)
         for seg, doc in zip(
@@ -584,9 +609,10 @@ class EventExtractor:
         actors: list[str] = []
         coms: list[str] = []
         strong = False
-        if seg.doc is None:
-            return actors, coms
-        for e in seg.doc.ents:
+        doc = seg.doc
+        if doc is None:
+            doc = seg.light = seg.light or self.ruler(self.nlp.make_doc(seg.text))
+        for e in doc.ents:
             eid = e.ent_id_ or e.text
             if e.label_ == "GPE":
                 if skip_venues and _is_venue(e):
@@ -613,15 +639,24 @@ class EventExtractor:
         seg = c.seg
         actors, coms = self._ents(seg, skip_venues=c.type != "investment")
         if not coms and (c.type in _WINDOW_TYPES or seg.header is not None):
+            if c.type in ("talks", "agreement") and (
+                _other_topic(c.trigger) or (c.verb is not None and _purpose_elsewhere(c.verb))
+            ):
+                return False
             same = [
                 x
                 for x in segs[max(0, i - WINDOW) : i + WINDOW + 1]
-                if x.doc is not None and not x.is_title
+                if not x.is_title and (x.section == seg.section or not USE_SECTIONS)
             ]
             for x in same:
                 coms += self._ents(x)[1]
-            if not coms and c.type in ("talks", "agreement") and title_seg is not None:
+
+            if not coms and c.type in ("talks", "agreement", "investment") and title_seg is not None:
                 coms = self._ents(title_seg)[1] if title_seg.commodity else []
+            if c.type == "investment" and not any(
+                a in self.agency_country or (len(a) != 2 and a not in self.members) for a in actors
+            ):
+                coms = []  # a context-licensed investment needs a named investor or recipient
         if not coms:
             return False
         if (
@@ -635,12 +670,12 @@ class EventExtractor:
         ):
             return False
         if actors and seg.header is None and c.type in ("export_control", "export_control_easing") and not _has_subject_actor(c):
-            prev = next((x for x in reversed(segs[max(0, i - 1) : i]) if x.doc is not None and not x.is_title), None)
+            prev = next((x for x in reversed(segs[max(0, i - 1) : i]) if not x.is_title), None)
             if prev is not None:
                 actors = list(dict.fromkeys(actors + [a for a in self._ents(prev, True)[0] if len(a) == 2]))
         if not actors:
             for x in reversed(segs[max(0, i - 3) : i]):
-                if x.doc is not None and not x.is_title:
+                if not x.is_title:
                     actors = self._ents(x)[0]
                     if actors:
                         break
@@ -1004,9 +1039,34 @@ def _other_topic(tok) -> bool:
     """ "a deal to build nuclear reactors", "talks to address the drought": the trigger names
     its own subject and it is not a mineral (used when only the context window has one)."""
     for c in tok.children:
-        if c.dep_ in ("acl", "relcl", "prep") and c.lower_ not in ("with", "between", "in", "at", "by", "from"):
+        topical = (c.dep_ == "prep" and c.lower_ in _TOPIC_PREPS and not _dateish(c)) or (
+            c.dep_ in ("acl", "relcl") and any(x.dep_ == "aux" and x.lower_ == "to" for x in c.children)
+        )
+        if topical:
             sub = list(c.subtree)
             if len(sub) > 2 and not any(t.ent_type_ == "COMMODITY" for t in sub):
+                return True
+    return False
+
+
+_TOPIC_PREPS = {"on", "about", "over", "concerning", "regarding", "covering"}
+_DATE_WORD = re.compile(
+    r"\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
+    r"june|july|august|september|october|november|december|day|week|month|year|margins|sidelines",
+    re.IGNORECASE,
+)
+
+
+def _dateish(prep) -> bool:
+    """ "on October 30", "on the sidelines of": a time or setting, not a topic."""
+    return any(_DATE_WORD.search(t.text) or t.ent_type_ == "GPE" for t in prep.subtree)
+
+
+def _purpose_elsewhere(verb) -> bool:
+    """ "began talks to address the drought": the governing verb's purpose clause has no mineral."""
+    for c in verb.children:
+        if c.dep_ in ("advcl", "xcomp") and any(x.dep_ == "aux" and x.lower_ == "to" for x in c.children):
+            if not any(t.ent_type_ == "COMMODITY" for t in c.subtree):
                 return True
     return False
 

@@ -51,6 +51,7 @@ from urllib.parse import unquote, urlsplit
 
 import duckdb
 
+from extractors.summary import money
 from extractors.types import EVENT_TYPES
 from flows.config import AlertRule, AlertSettings
 from flows.failpoints import failpoint
@@ -355,14 +356,6 @@ def send_test(settings: AlertSettings) -> list[ChannelResult]:
 # --- messages --------------------------------------------------------------
 
 
-def _money(amount: float, currency: str | None) -> str:
-    for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-        if abs(amount) >= scale:
-            number = f"{amount / scale:,.2f}".rstrip("0").rstrip(".")
-            return f"{currency or ''} {number} {word}".strip()
-    return f"{currency or ''} {amount:,.0f}".strip()
-
-
 def _sources(
     con: duckdb.DuckDBPyConnection, event_ids: list[str]
 ) -> dict[str, list[dict[str, Any]]]:
@@ -400,7 +393,7 @@ def _event_lines(alert: dict[str, Any], sources: list[dict[str, Any]]) -> list[s
     if alert.get("commodities"):
         lines.append(f"- Commodities: {', '.join(alert['commodities'])}")
     if alert.get("amount") is not None:
-        lines.append(f"- Amount: {_money(alert['amount'], alert.get('currency'))}")
+        lines.append(f"- Amount: {money(alert['amount'], alert.get('currency'))}")
     if sources:
         lines.append(f"- Sources ({len(sources)}):")
         for src in sources[:SOURCES_PER_EVENT]:
@@ -585,6 +578,7 @@ def deliver_alerts(
             )
             if not claimed:
                 continue
+            failpoint("alerts.before_send")
             try:
                 results = notifier(message)
             except Exception as exc:  # a failed attempt, recorded like any other

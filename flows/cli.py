@@ -273,6 +273,14 @@ def alerts_test(config: ConfigOpt = None) -> None:
 import flows.cli_query  # noqa: E402, F401  (registers events, timeline, sources, feeds, report, export)
 
 
+@app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(ctx: typer.Context) -> None:
+    """Run the performance benchmark (needs ../shared); options: `reewatch bench --help`."""
+    from benchmarks import main as bench_main
+
+    raise typer.Exit(bench_main(list(ctx.args)))
+
+
 def main() -> None:  # pragma: no cover - console script shim
     app()
 

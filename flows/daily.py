@@ -197,10 +197,10 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
             _process_unprocessed(con, settings, run_id, summary, now)
 
         store.save_feed_states(con, new_states)  # only now: a kill before this re-polls in full
-        failpoint("alerts.before_enqueue")
         _give_up_on_pages(con, settings, run_id, summary)
 
-        new_events = store.events_by_ids(con, summary.new_events)
+        failpoint("alerts.before_enqueue")
+        new_events = store.events_by_ids(con, summary.new_events + [r[0] for r in con.execute("SELECT event_id FROM events WHERE first_run_id IN (SELECT run_id FROM runs WHERE status <> 'completed' AND run_id <> ?)", [run_id]).fetchall()])  # + events of killed runs, never queued
         outbox.enqueue_alerts(con, new_events, settings.alerts.rules, run_id, now)
         report = deliver_alerts_task(con, settings, utcnow())
         summary.alerts_sent = report.sent

@@ -176,7 +176,7 @@ def test_one_agreement_is_posted_once(
         "Between: US, AU",
         "When: 2026-10-20 (day)",
         "Commodities: rare earths",
-        "Amount: USD 8.5 billion",
+        "Amount: $8.5 billion",
         "[Report 0 on e1](https://news.example.org/e1/0) (outlet0.example.org)",
         f"reewatch-alert-id: {alert_id}",
     ):

@@ -246,12 +246,12 @@ def test_merged_fields_upgrade_dates_and_accumulate() -> None:
     assert dedup.merged_fields(month, dedup.event_key(ev()), ev())["date"] == "2025-10-20"
 
 
-def test_summary_reads_like_a_headline() -> None:
-    line = dedup.summarize(stored(ev(actors=("US", "JP"), amount=8.5e9, currency="USD"), "e"))
-    assert (
-        line
-        == "US and Japan sign critical minerals and rare earths agreement worth USD 8.5 billion (2025-10-20)"
-    )
-    assert dedup.summarize(
-        stored(ev(actors=("CN",), type_="export_control", commodities=("gallium",)), "e")
-    ).startswith("China tightens export controls on gallium")
+
+
+def test_stored_summary_is_the_shared_headline() -> None:
+    from extractors.summary import headline
+
+    fields = stored(ev(actors=("US", "JP"), amount=8.5e9, currency="USD"), "e")
+    assert headline(fields) == "US and Japan sign a critical-minerals agreement worth $8.5 billion"
+    export = stored(ev(actors=("CN",), type_="export_control", commodities=("gallium",)), "e")
+    assert headline(export) == "China expands export controls on gallium"

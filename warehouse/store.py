@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from extractors import dedup
+from extractors.summary import headline
 from extractors.types import (
     Article,
     ErrorRecord,
@@ -591,7 +592,7 @@ def _event_table(rows: list[dict[str, Any]]) -> pa.Table:
             "commodities": pa.array([list(r["commodities"]) for r in rows], _STR_LIST),
             "amount": pa.array([r["amount"] for r in rows], pa.float64()),
             "currency": pa.array([r["currency"] for r in rows], pa.string()),
-            "summary": pa.array([dedup.summarize(r) for r in rows], pa.string()),
+            "summary": pa.array([headline(r) for r in rows], pa.string()),
         }
     )
 
