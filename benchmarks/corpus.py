@@ -45,6 +45,7 @@ DEFAULT_SEED = 20251030
 _P_RX = re.compile(rb"(<p(?:\s[^>]*)?>)(.*?)(</p>)", re.IGNORECASE | re.DOTALL)
 _TITLE_RX = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
+_SCRIPTS = re.compile(rb"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _OUTLETS = (
     "Harbour Ledger", "Metals Daily", "Continental Post", "Pacific Courier", "Northern Tribune",
     "Trade Wire", "Valley Herald", "Capital Observer", "Eastern Standard", "Market Bulletin",
@@ -360,7 +361,7 @@ def _html_source(key: str, path: Path, title: str | None, published: date | None
     text_title = title or _page_title(page, key)
     # Pages that name a critical mineral are near misses, not plain irrelevant news.
     # (the lexicon regex is slow on whole pages: a substring pre-check first)
-    plain = _TAGS.sub(" ", page.decode("utf-8", "replace"))
+    plain = _TAGS.sub(" ", _SCRIPTS.sub(b" ", page).decode("utf-8", "replace"))
     low = plain.lower()
     maybe = any(k in low for k in _QUICK_TERMS)
     cat = "near_miss" if maybe and has_commodity(plain) else "irrelevant"

@@ -197,7 +197,7 @@ def _median_ms(fn: Any, repeat: int) -> tuple[float, int]:
     return statistics.median(times), rows
 
 
-def query_latency(path: Path, today: date, repeat: int = 5) -> dict[str, Any]:
+def query_latency(path: Path, today: date, repeat: int = 5, cli_repeat: int = 3) -> dict[str, Any]:
     """list_events(new=True) and a 30-day China timeline: in-process, and the CLI in a subprocess."""
     from warehouse import queries
     from warehouse.db import connect
@@ -220,7 +220,7 @@ def query_latency(path: Path, today: date, repeat: int = 5) -> dict[str, Any]:
     base = [str(script)] if script.exists() else [sys.executable, "-c", "from flows.cli import app; app()"]
     for name, args in cli.items():
         times = []
-        for _ in range(3):
+        for _ in range(cli_repeat):
             t0 = time.perf_counter()
             proc = subprocess.run([*base, *args], cwd=ROOT, env=env,
                                   capture_output=True, text=True, timeout=120)

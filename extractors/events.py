@@ -269,7 +269,7 @@ def segment(article: Article) -> list[_Seg]:
         pos += len(line) + 1
         if not line.strip():
             continue
-        hdr = date_header(line, pub) if len(line) < 40 else None
+        hdr = date_header(line, pub) if pub is not None and len(line) < 40 else None
         if hdr is not None:
             pending = hdr
             continue
@@ -286,13 +286,14 @@ def segment(article: Article) -> list[_Seg]:
     return segs
 
 
-def _pub_date(article: Article) -> date:
-    p = article.published
-    if isinstance(p, datetime):
-        return p.date()
-    if isinstance(p, date):
-        return p
-    return datetime.now().date()
+def _pub_date(article: Article) -> date | None:
+    """Publication day (else the fetch day); None when neither is known."""
+    for p in (article.published, article.fetched_at):
+        if isinstance(p, datetime):
+            return p.date()
+        if isinstance(p, date):
+            return p
+    return None
 
 
 _FURNITURE = re.compile(
@@ -371,7 +372,8 @@ class EventExtractor:
         plans: list[list[_Seg] | None] = []
         to_parse: list[_Seg] = []
         for art in articles:
-            if not (art.text or art.title) or not is_relevant(art):
+            if not (art.text or art.title) or _pub_date(art) is None or not is_relevant(art):
+                # no publication or fetch date: relative dates cannot be resolved, so no events
                 plans.append(None)
                 continue
             segs = segment(art)
@@ -429,7 +431,26 @@ class EventExtractor:
                 c.today_release = today_release
                 if self._fill(c, segs, i, title_seg, country_counts, pub):
                     cands.extend(self._split(c))
-        return self._merge(cands)
+        events = self._merge(cands)
+        if title_seg is not None and title_seg.doc is not None and events:
+            self._attach_headline(title_seg, segs, title_seg_index(segs), country_counts, pub, events)
+        return events
+
+    def _attach_headline(self, seg, segs, i, country_counts, pub, events: list[Event]) -> None:
+        """A headline restating a body event becomes one more mention of it (never a new event)."""
+        for c in self._triggers(seg):
+            if not self._fill(c, segs, i, None, country_counts, pub):
+                continue
+            for ev in events:
+                if ev.type != c.type or not _mergeable(ev, c):
+                    continue
+                same_day = dates_compatible(
+                    {"date": ev.date, "date_precision": ev.date_precision},
+                    {"date": c.date, "date_precision": c.precision},
+                )
+                if same_day or c.source == "now":
+                    ev.mentions.insert(0, _mention(c))
+                    break
 
     # --------------------------------------------------------------- triggers
     def _triggers(self, seg: _Seg) -> list[_Cand]:
@@ -527,7 +548,7 @@ class EventExtractor:
             if want_com and doc[j].ent_type_ == "COMMODITY" and doc[j].ent_iob_:
                 return True
         for c in tok.children:
-            if c.dep_ == "prep" and c.lower_ in ("on", "of", "to", "for"):
+            if (c.dep_ == "prep" and c.lower_ in ("on", "of", "to", "for")) or (want_com and c.dep_ == "acl"):
                 for t in c.subtree:
                     if t.lemma_.lower() in mods or t.lower_ in mods:
                         return True
@@ -544,6 +565,8 @@ class EventExtractor:
                 continue
             for c in t.children:
                 if c.dep_ in ("aux", "auxpass") and c.lemma_.lower() in modal:
+                    if c.lower_ == "would" and _reported(t):
+                        continue  # "said it would suspend": reported decision, not a hypothesis
                     return True
                 if c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ in neg):
                     return True
@@ -589,11 +612,9 @@ class EventExtractor:
             if t is not None and t.pos_ == "VERB" and t.tag_ == "VBG" and t.dep_ in ("pcomp", "pobj", "csubj"):
                 if t.head.lower_ in ("in", "by", "of", "for", "to", "on"):
                     return True
-        for ch in [*tok.children, *(g for c in tok.children if c.dep_ == "compound" for g in c.children)]:
-            if ch.dep_ == "nummod" and (ch.like_num and _num(ch.text) >= 3):
-                return True
-            if ch.dep_ == "amod" and ch.lower_ in ("several", "many", "numerous", "various", "multiple"):
-                return True
+        nouns = [tok] if tok.pos_ != "VERB" else [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
+        if any(_aggregate(n) for n in nouns):
+            return True  # "160 minerals deals", "several agreements": a tally, not an event
         if v.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children):
             enacted = typ in _POLICY_TYPES and v.head.lemma_.lower() in _ENACT
             purpose = v.dep_ in ("acl", "advcl", "relcl") or (
@@ -638,6 +659,8 @@ class EventExtractor:
     def _fill(self, c: _Cand, segs, i, title_seg, country_counts, pub) -> bool:
         seg = c.seg
         actors, coms = self._ents(seg, skip_venues=c.type != "investment")
+        if coms and c.type in _CONTROL_TYPES and _object_elsewhere(c.trigger, c.verb):
+            return False  # "export controls on chips, while rare earth stocks rallied"
         if not coms and (c.type in _WINDOW_TYPES or seg.header is not None):
             if c.type in ("talks", "agreement") and (
                 _other_topic(c.trigger) or (c.verb is not None and _purpose_elsewhere(c.verb))
@@ -710,6 +733,7 @@ class EventExtractor:
         head = verb if verb is not None else c.trigger
         future = _is_future(head)
         found = [d for d in find_dates(seg.text, pub, future) if not _SINCE.search(seg.text[: d.start])]
+        other_tense = {(d.start, d.end): d for d in find_dates(seg.text, pub, not future)}
         doc = c.trigger.doc
         tpos = c.trigger.idx
         own, higher, other = [], [], []
@@ -720,6 +744,8 @@ class EventExtractor:
                 other.append(d)
                 continue
             owner = _owner_verb(span[0], c.trigger)
+            if owner is not None and owner.pos_ == "VERB" and _is_future(owner) != future:
+                d = other_tense.get((d.start, d.end), d)  # "will create ..., it said on Monday"
             if owner is None or owner.i == head.i or owner.i == c.trigger.i:
                 own.append(d)
             elif owner.i in ancestors:
@@ -787,12 +813,7 @@ class EventExtractor:
         events: list[Event] = []
         sources: dict[int, str] = {}
         for c in cands:
-            m = Mention(
-                sentence=c.seg.text,
-                start=c.seg.start,
-                end=c.seg.end if c.seg.end is not None else c.seg.start + len(c.seg.text),
-                trigger=c.trigger.text if c.verb is None else f"{c.verb.text}/{c.trigger.text}",
-            )
+            m = _mention(c)
             new = {"type": c.type, "date": c.date, "date_precision": c.precision}
             target = None
             for ev in events:
@@ -827,6 +848,20 @@ class EventExtractor:
 
 
 _RANK = {"day": 0, "month": 1, "year": 2, None: 3}
+
+
+def _mention(c: _Cand) -> Mention:
+    seg = c.seg
+    return Mention(
+        sentence=seg.text,
+        start=seg.start,
+        end=seg.end if seg.end is not None else seg.start + len(seg.text),
+        trigger=c.trigger.text if c.verb is None else f"{c.verb.text}/{c.trigger.text}",
+    )
+
+
+def title_seg_index(segs: list[_Seg]) -> int:
+    return next((n for n, s in enumerate(segs) if s.is_title), 0)
 
 
 def _mergeable(ev: Event, c: _Cand) -> bool:
@@ -960,6 +995,8 @@ def _has_object(verb, objects: set[str]) -> bool:
             heads.extend(x for x in c.children if x.dep_ == "pobj")
             if c.dep_ == "prt":
                 heads.extend(x for x in verb.children if x.dep_ == "dobj")
+    if "@MONEY" in objects:
+        return any(_is_money(t) for h in heads for t in h.subtree)
     for h in heads:
         for t in [h, *[x for x in h.children if x.dep_ in ("compound", "conj", "amod")]]:
             if t.lemma_.lower() in objects or t.lower_ in objects:
@@ -1024,7 +1061,7 @@ def _is_now(v, allow_will: bool = False, depth: int = 0) -> bool:
 def _at_event(tok) -> bool:
     """ "At the G20 summit, China launched ...": the meeting is the setting of another event."""
     h = tok.head
-    return tok.dep_ == "pobj" and h.lower_ in ("at", "during", "on", "ahead", "before", "after", "amid")
+    return tok.dep_ == "pobj" and h.lower_ in ("at", "during", "on", "ahead", "before", "after", "amid", "under")
 
 
 def _financing_compound(tok) -> bool:
@@ -1067,6 +1104,56 @@ def _purpose_elsewhere(verb) -> bool:
     for c in verb.children:
         if c.dep_ in ("advcl", "xcomp") and any(x.dep_ == "aux" and x.lower_ == "to" for x in c.children):
             if not any(t.ent_type_ == "COMMODITY" for t in c.subtree):
+                return True
+    return False
+
+
+_REPORT = {"say", "announce", "confirm", "state", "tell", "add", "note", "declare", "decide", "agree"}
+
+
+def _reported(verb) -> bool:
+    return verb.dep_ == "ccomp" and verb.head.lemma_.lower() in _REPORT and not any(
+        c.dep_ == "mark" and c.lower_ in ("if", "whether") for c in verb.children
+    )
+
+
+def _is_money(tok) -> bool:
+    """A token of a money figure: "$", "A$", "million" next to a currency, "yuan"."""
+    t = tok.lower_
+    if t.endswith("$") or t in ("€", "£", "¥", "yuan", "euros", "yen", "rmb", "dollars"):
+        return True
+    return t in ("million", "billion", "bn", "m") and any(x.lower_.endswith("$") for x in tok.subtree)
+
+
+def _aggregate(noun) -> bool:
+    kids = [*noun.children, *(g for c in noun.children if c.dep_ == "compound" for g in c.children)]
+    for ch in kids:
+        if ch.dep_ == "nummod" and noun.tag_ in ("NNS", "NNPS") and ch.like_num and (
+            3 <= _num(ch.text) < 1900 or _num(ch.text) > 2100
+        ):
+            return True
+        if ch.dep_ == "amod" and ch.lower_ in ("several", "many", "numerous", "various", "multiple"):
+            return True
+    return False
+
+
+_CONTROL_TYPES = {"export_control", "export_control_easing", "trade_measure"}
+
+
+def _object_elsewhere(tok, verb=None) -> bool:
+    """The measure names what it covers ("controls on chips") and that is no mineral."""
+    if tok.pos_ not in ("NOUN", "PROPN"):
+        return False
+    preps = list(tok.children)
+    if verb is not None:  # "slapped controls on chips": the parser hangs "on" on the verb
+        preps += [c for c in verb.children if c.i == tok.right_edge.i + 1]
+    for c in preps:
+        if c.dep_ == "prep" and c.lower_ in ("on", "over", "against") and not _dateish(c):
+            sub = [t for t in c.subtree if t.i != c.i]
+            if sub and not any(
+                t.ent_type_ in ("COMMODITY", "GPE") or t.lemma_.lower() in ("export", "import", "good", "material", "item", "product", "technology")
+                for t in sub
+            ):
                 return True
     return False
 

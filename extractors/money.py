@@ -81,6 +81,12 @@ _SUFFIX_RE = re.compile(
 )
 
 
+_PRICE = re.compile(
+    r"\s*(?:/|per\b|a (?:kg|kilogram|tonne|ton|pound|share|barrel|unit)\b|an (?:ounce|hour)\b)",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Money:
     """One money figure found in a text span."""
@@ -103,6 +109,8 @@ def find_money(text: str) -> list[Money]:
     """
     found: list[Money] = []
     for m in _PREFIX_RE.finditer(text):
+        if _PRICE.match(text, m.end()):
+            continue  # "$110/kg", "$5 a share": a price, not a sum of money
         cur = _PREFIX[m.group(1).lower()]
         found.append(Money(_value(m.group(2), m.group(3)), cur, m.start(), m.end()))
     for m in _SUFFIX_RE.finditer(text):

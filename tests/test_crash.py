@@ -198,7 +198,7 @@ class Snapshot:
     pending: set[str]
     events: Counter[tuple[Any, ...]]  # (type, date, sorted actors) -> count
     sources: dict[tuple[Any, ...], int]  # event key -> source_count
-    mentions: set[str]
+    mentions: set[tuple[Any, ...]]  # (article url, type, start, end): spans, whatever the nlp_version
     alerts: Counter[tuple[Any, ...]]  # (event key, rule) -> count
     alert_status: dict[str, str]  # alert_id -> status
 
@@ -250,7 +250,9 @@ def snapshot(db: Path) -> Snapshot:
             pending={r[0] for r in con.execute("SELECT url FROM pending_urls").fetchall()},
             events=Counter(key.values()),
             sources=sources,
-            mentions={r[0] for r in con.execute("SELECT mention_id FROM event_mentions").fetchall()},
+            mentions=set(con.execute(
+                "SELECT a.url, m.type, m.start_char, m.end_char FROM event_mentions m JOIN articles a USING (article_id)"
+            ).fetchall()),
             alerts=Counter((key[e], rule) for _, e, rule, _ in alerts),
             alert_status={a: s for a, _, _, s in alerts},
         )

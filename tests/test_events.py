@@ -149,3 +149,72 @@ def test_one_list_per_article_in_order(ex):
     arts = [art("Nothing here."), art("China expanded export controls on rare earths on Oct. 9."), art("")]
     out = ex.extract(arts)
     assert [len(x) for x in out] == [0, 1, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Beijing on Tuesday announced export restrictions on gallium and germanium.",
+         ("export_control", "2025-10-28", "CN")),
+        ("The Commerce Ministry said on Friday it would suspend the ban on exports of antimony to the United States.",
+         ("export_control_easing", "2025-10-24", "CN")),
+        ("Lynas Rare Earths signed an offtake agreement with the US Defense Department on March 3.",
+         ("agreement", "2025-03-03", "Lynas")),
+        ("The US imposed a 25% tariff on Chinese permanent magnets on Wednesday.",
+         ("trade_measure", "2025-10-29", "US")),
+        ("China's industry ministry issued the first batch of 2025 rare earth mining quotas on Friday.",
+         ("production_quota", "2025-10-24", "CN")),
+        ("Australia will create a A$1.2 billion critical minerals strategic reserve, the government said on Monday.",
+         ("stockpile", "2025-10-27", "AU")),
+        ("US and Chinese negotiators held talks in Geneva on rare earths on May 10.",
+         ("talks", "2025-05-10", "US")),
+        ("The European Commission adopted the Critical Raw Materials Act in March 2024.",
+         ("industrial_policy", "2024-03", "EU")),
+        ("China has resumed exports of rare earth magnets to Europe, customs data showed on Monday.",
+         ("export_control_easing", "2025-10-27", "CN")),
+        ("Xi and Trump will meet in Busan on Thursday to discuss rare earths and soybeans.",
+         ("talks", "2025-10-30", "CN")),
+        ("USA Rare Earth said on Monday it had raised $125 million to fund its magnet plant.",
+         ("investment", "2025-10-27", "USA Rare Earth")),
+    ],
+)
+def test_more_positives(ex, text, expected):
+    evs = events(ex, text)
+    assert [(e.type, e.date) for e in evs] == [expected[:2]]
+    assert expected[2] in evs[0].actors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shares of Lynas rose 5% on Monday after rare earth prices jumped.",
+        "China controls about 90% of rare earth processing.",
+        "The company is considering building a rare earths refinery in Malaysia.",
+        "Washington has not signed any deal on critical minerals with Beijing.",
+        "The EU is weighing a stockpile of critical minerals.",
+        "Several countries signed critical minerals agreements with the US last year.",
+        "The Trump administration on Tuesday slapped new export controls on advanced semiconductors "
+        "to China, while rare earth stocks rallied.",
+        "Since January, the administration has signed or approved 160 minerals deals worth $40 billion.",
+    ],
+)
+def test_more_negatives(ex, text):
+    assert events(ex, text, title="Markets") == []
+
+
+def test_headline_is_one_more_mention(ex):
+    title = "China expands rare earth export controls"
+    text = "China expanded export controls on rare earths on Thursday, the commerce ministry said."
+    evs = ex.extract([art(text, title=title)])[0]
+    assert [(e.type, e.date) for e in evs] == [("export_control", "2025-10-30")]
+    starts = sorted(m.start for m in evs[0].mentions)
+    assert starts[0] == -len(title) - 1  # title offsets are negative (title + "\n" precede the text)
+    assert starts[1] == 0
+
+
+def test_no_publication_date_means_no_guessing(ex):
+    a = Article(url="http://example.test/nodate", title="Rare earths",
+                text="China expanded export controls on rare earths on Thursday.")
+    assert ex.extract([a]) == [[]]
+    a.fetched_at = datetime(2025, 10, 31, 8, 0)
+    assert [e.date for e in ex.extract([a])[0]] == ["2025-10-30"]

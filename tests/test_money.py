@@ -35,3 +35,8 @@ def test_no_money_in_plain_numbers():
 def test_several_figures_in_order():
     found = find_money("A$1.2bn (£580m) for a reserve")
     assert [(m.amount, m.currency) for m in found] == [(1.2e9, "AUD"), (5.8e8, "GBP")]
+
+
+def test_prices_are_not_amounts():
+    assert parse_money("a price floor of $110/kg for NdPr oxide") is None
+    assert parse_money("shares at $5 a share") is None
