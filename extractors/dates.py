@@ -126,6 +126,13 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        "ago",
+        re.compile(
+            r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2}) (day|week|month)s? ago\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
         "weekday",
         re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:'s)?\b"),
     ),
@@ -329,6 +336,19 @@ def find_dates(text: str, published: date | datetime, future: bool = False) -> l
                     res = date(int(g[0]), 1, 1), "year"
                 elif kind == "rel":
                     res = _relative(g[0], pub, future)
+                    k = "relative"
+                elif kind == "ago":
+                    n = 1 if g[0].lower() in ("a", "an") else (
+                        int(g[0]) if g[0].isdigit() else _UNITS[g[0].lower()]
+                    )
+                    unit = g[1].lower()
+                    if unit == "day":
+                        res = pub - timedelta(days=n), "day"
+                    elif unit == "week":
+                        res = pub - timedelta(weeks=n), "month"
+                    else:
+                        y, mth = divmod(pub.year * 12 + pub.month - 1 - n, 12)
+                        res = date(y, mth + 1, 1), "month"
                     k = "relative"
                 elif kind == "weekday":
                     wd = _WEEKDAYS.index(g[0].lower())

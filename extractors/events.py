@@ -33,7 +33,7 @@ from datetime import date, datetime
 from extractors.dates import DateMention, date_header, find_dates
 from extractors.evaluate import dates_compatible
 from extractors.money import find_money
-from extractors.relevance import has_commodity, has_commodity_loose, is_relevant
+from extractors.relevance import has_commodity, has_commodity_loose, is_relevant, relevance_hits
 from extractors.types import Article, Event, Mention
 
 MAX_TEXT_CHARS = 200_000  # text beyond this is not read (1 MB pages are furniture)
@@ -42,6 +42,7 @@ MAX_CANDIDATES = 300  # parsed sentences per article at most
 UNDATED_PAST_IS_NEWS = False
 USE_SECTIONS = True
 USE_OTHER_CLAUSE_DATES = False  # a date in an unrelated clause of the sentence dates nothing  # an undated past-tense event is taken as the article's news
+LEDE = 2  # body sentences that may take the article's topic commodity (talks, agreements)
 WINDOW = 2  # sentences either side in which a commodity term licenses a trigger
 
 _ABBREV = {
@@ -111,6 +112,7 @@ _FACILITIES = {
     "plant", "refinery", "mine", "facility", "factory", "smelter", "hub", "project", "site",
     "operation", "line", "complex", "centre", "center",
 }
+_NO_AMOUNT_OK = _FACILITIES | {"stake", "equity"}
 _WINDOW_TYPES = {"talks", "export_control_easing", "agreement", "export_control", "investment"}
 _FUTURE_AUX = {"will", "'ll", "shall"}
 _PRESENT_TAGS = {"VBZ", "VBP"}
@@ -378,8 +380,12 @@ class EventExtractor:
                 continue
             segs = segment(art)
             title_com = any(s.is_title and s.commodity for s in segs)
+            lede = {n for n, x in enumerate(segs) if not x.is_title}
+            lede = set(sorted(lede)[:LEDE]) if relevance_hits(art) >= 3 else set()
             chosen = [
-                s for i, s in enumerate(segs) if s.is_title or _is_cand(segs, i, title_com, self.hint)
+                s for i, s in enumerate(segs)
+                if s.is_title or _is_cand(segs, i, title_com, self.hint)
+                or (i in lede and self.hint.search(s.text) and not _FURNITURE.search(s.text))
             ]
             to_parse.extend(chosen[:MAX_CANDIDATES])
             plans.append(segs)
@@ -403,7 +409,9 @@ class EventExtractor:
                         country_counts[e.ent_id_] += 1
         title_seg = next((s for s in segs if s.is_title), None)
         body = [s for s in segs if not s.is_title][:5]
-        today_release = any(_TODAY.search(s.text) for s in body)
+        today_release = any(_TODAY.search(s.text) for s in body) or any(
+            re.search(r"\btoday\b", s.text, re.IGNORECASE) for s in body[:2]
+        )
         cands: list[_Cand] = []
         for i, s in enumerate(segs):
             if s.doc is None or s.is_title:
@@ -435,6 +443,19 @@ class EventExtractor:
         if title_seg is not None and title_seg.doc is not None and events:
             self._attach_headline(title_seg, segs, title_seg_index(segs), country_counts, pub, events)
         return events
+
+    def _in_lede(self, segs: list[_Seg], i: int) -> bool:
+        """The first two body sentences: what the whole article is about."""
+        body = [n for n, s in enumerate(segs) if not s.is_title][:LEDE]
+        return i in body
+
+    def _article_commodities(self, segs: list[_Seg]) -> list[str]:
+        """Strong commodities named at least twice in the article (its topic)."""
+        counts: Counter[str] = Counter()
+        for s in segs:
+            if s.doc is not None:
+                counts.update({e.ent_id_ for e in s.doc.ents if e.label_ == "COMMODITY" and e.text.lower() not in self.weak})
+        return [c for c, n in counts.most_common(3) if n >= 2]
 
     def _attach_headline(self, seg, segs, i, country_counts, pub, events: list[Event]) -> None:
         """A headline restating a body event becomes one more mention of it (never a new event)."""
@@ -536,6 +557,12 @@ class EventExtractor:
 
     def _modified(self, tok, mods: set[str]) -> bool:
         want_com = "@COMMODITY" in mods
+        if "@STRONG_COMMODITY" in mods and any(
+            t.ent_type_ == "COMMODITY" and t.lower_ not in self.weak and t.lower_ not in ("mineral", "minerals")
+            for c in tok.children if c.dep_ in ("acl", "prep", "relcl", "compound", "amod")
+            for t in c.subtree
+        ):
+            return True
         for c in tok.children:
             if c.lemma_.lower() in mods or c.lower_ in mods:
                 return True
@@ -676,6 +703,8 @@ class EventExtractor:
 
             if not coms and c.type in ("talks", "agreement", "investment") and title_seg is not None:
                 coms = self._ents(title_seg)[1] if title_seg.commodity else []
+            if not coms and c.type == "talks" and self._in_lede(segs, i):
+                coms = self._article_commodities(segs)
             if c.type == "investment" and not any(
                 a in self.agency_country or (len(a) != 2 and a not in self.members) for a in actors
             ):
@@ -719,7 +748,7 @@ class EventExtractor:
                 tpos = c.trigger.idx
                 best = min(money, key=lambda m: abs(m.start - tpos))
                 c.amount, c.currency = best.amount, best.currency
-        if c.type == "investment" and c.amount is None and c.trigger.lemma_.lower() not in _FACILITIES:
+        if c.type == "investment" and c.amount is None and c.trigger.lemma_.lower() not in _NO_AMOUNT_OK:
             return False
         if c.precision == "year":
             return False  # FORMAT.md: events are annotated only when dated to the month
@@ -929,7 +958,11 @@ _PEOPLE = {
 
 
 _VENUE_PREPS = {"in", "at"}
-_TODAY = re.compile(r"\b[Tt]oday\b")
+# press-release openings: "Today, President ... signed", "Acme Corp. today announced"
+_TODAY = re.compile(
+    r"(?:^|[:.]\s)\W*Today\b|\btoday (?:announced|signed|said|released|unveiled|launched|met|"
+    r"issued|welcomed|hosted|held|approved|awarded|finalized|concluded|reached|entered)\b"
+)
 _PAREN = re.compile(r"[(;]\s*$")  # "A$1.2bn (£580m)": the converted figure is not the amount
 _DECREES = {"order", "proclamation", "determination"}
 _POLICY_TYPES = {"export_control", "trade_measure", "industrial_policy", "stockpile", "production_quota"}

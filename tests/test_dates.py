@@ -34,6 +34,10 @@ def first(text, pub=PUB, future=False):
         ("this twentieth day of October, two thousand and twenty-five", ("2025-10-20", "day")),
         ("this 28th day of October, two thousand and twenty-five", ("2025-10-28", "day")),
         ("in 2024", ("2024", "year")),
+        ("two days ago", ("2025-10-28", "day")),
+        ("three months ago", ("2025-07", "month")),
+        ("in mid-October", ("2025-10", "month")),
+        ("Sept. 30", ("2025-09-30", "day")),
     ],
 )
 def test_find_dates(text, expected):
