@@ -34,10 +34,11 @@ from extractors.dates import DateMention, date_header, find_dates
 from extractors.evaluate import dates_compatible
 from extractors.money import find_money
 from extractors.relevance import has_commodity, has_commodity_loose, is_relevant, relevance_hits
-from extractors.types import Article, Event, Mention
+from extractors.types import Article, ErrorRecord, Event, Mention
 
 MAX_TEXT_CHARS = 200_000  # text beyond this is not read (1 MB pages are furniture)
 MAX_SEGMENT_CHARS = 600  # longer "sentences" (no punctuation) are cut into chunks
+MAX_PARSE_CHARS = 40_000  # characters sent to spaCy per article (about 7k words, 2 s)
 MAX_CANDIDATES = 300  # parsed sentences per article at most
 UNDATED_PAST_IS_NEWS = False
 USE_SECTIONS = True
@@ -366,6 +367,7 @@ class EventExtractor:
         self.members = models.group_members()
         _AGENCIES.update(self.agency_country)
         self.weak = models.weak_commodity_patterns()
+        self.last_errors: list[ErrorRecord] = []  # per-article failures of the last extract()
         self.nlp_version = f"rules-{models.patterns_hash()}/{models.model_version(self.nlp)}"
 
     # ------------------------------------------------------------------ batch
@@ -387,15 +389,36 @@ class EventExtractor:
                 if s.is_title or _is_cand(segs, i, title_com, self.hint)
                 or (i in lede and self.hint.search(s.text) and not _FURNITURE.search(s.text))
             ]
-            to_parse.extend(chosen[:MAX_CANDIDATES])
+            budget = MAX_PARSE_CHARS
+            for seg in chosen[:MAX_CANDIDATES]:
+                budget -= len(seg.text)
+                if budget < 0:
+                    break
+                to_parse.append(seg)
             plans.append(segs)
         for seg, doc in zip(
             to_parse, self.nlp.pipe([s.text for s in to_parse], batch_size=64), strict=True
         ):
             seg.doc = doc
         out: list[list[Event]] = []
+        self.last_errors = []
         for art, segs in zip(articles, plans, strict=True):
-            out.append([] if segs is None else self._article_events(art, segs))
+            if segs is None:
+                out.append([])
+                continue
+            try:
+                out.append(self._article_events(art, segs))
+            except Exception as exc:  # noqa: BLE001 - one article's rule bug must not sink the batch
+                out.append([])
+                self.last_errors.append(
+                    ErrorRecord(
+                        stage="nlp",
+                        url=art.url,
+                        kind="rule_error",
+                        message=f"event rules failed on article {art.id}: {type(exc).__name__}: {exc}",
+                        transient=False,
+                    )
+                )
         return out
 
     # ---------------------------------------------------------------- article
@@ -454,7 +477,12 @@ class EventExtractor:
         counts: Counter[str] = Counter()
         for s in segs:
             if s.doc is not None:
-                counts.update({e.ent_id_ for e in s.doc.ents if e.label_ == "COMMODITY" and e.text.lower() not in self.weak})
+                counts.update(
+                    list(dict.fromkeys(
+                        e.ent_id_ for e in s.doc.ents
+                        if e.label_ == "COMMODITY" and e.text.lower() not in self.weak
+                    ))
+                )
         return [c for c, n in counts.most_common(3) if n >= 2]
 
     def _attach_headline(self, seg, segs, i, country_counts, pub, events: list[Event]) -> None:
@@ -643,7 +671,9 @@ class EventExtractor:
         if any(_aggregate(n) for n in nouns):
             return True  # "160 minerals deals", "several agreements": a tally, not an event
         if v.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children):
-            enacted = typ in _POLICY_TYPES and v.head.lemma_.lower() in _ENACT
+            enacted = (typ in _POLICY_TYPES and v.head.lemma_.lower() in _ENACT) or (
+                v.head.lemma_.lower() in _TRAVEL  # "flew to Washington to ink the deal"
+            )
             purpose = v.dep_ in ("acl", "advcl", "relcl") or (
                 v.dep_ == "xcomp" and (v.head.pos_ == "NOUN" or v.head.lemma_.lower() not in _XCOMP_OK)
             )
@@ -738,6 +768,8 @@ class EventExtractor:
             actors = list(dict.fromkeys(actors + [top]))
         if not actors:
             return False
+        if c.type in _GOVERNMENT_TYPES and not any(len(a) == 2 and a.isupper() for a in actors):
+            return False  # FORMAT.md: these are acts of a government
         c.actors = actors
         c.commodities = list(dict.fromkeys(coms))
         if not self._date(c, pub):
@@ -964,6 +996,12 @@ _TODAY = re.compile(
     r"issued|welcomed|hosted|held|approved|awarded|finalized|concluded|reached|entered)\b"
 )
 _PAREN = re.compile(r"[(;]\s*$")  # "A$1.2bn (£580m)": the converted figure is not the amount
+_GOVERNMENT_TYPES = {
+    "export_control", "export_control_easing", "trade_measure", "production_quota", "stockpile",
+    "industrial_policy",
+}
+_ONGOING = {"begin", "start", "continue", "keep"}
+_TRAVEL = {"fly", "travel", "head", "arrive", "visit", "go", "come", "gather", "convene"}
 _DECREES = {"order", "proclamation", "determination"}
 _POLICY_TYPES = {"export_control", "trade_measure", "industrial_policy", "stockpile", "production_quota"}
 _ENACT = {"sign", "issue", "adopt", "order", "direct", "announce", "approve", "unveil", "publish"}
@@ -972,7 +1010,11 @@ _XCOMP_OK = {
     "set", "schedule", "due", "go", "be", "have", "need", "announce", "aim", "act", "vote",
     "choose", "elect", "opt", "resolve", "confirm", "say", "help", "seek", "try", "intend",
 }
-_SINCE = re.compile(r"\b(?:since|until|till|through|by)\s+(?:early\s+|late\s+|mid-?)?$", re.IGNORECASE)
+_SINCE = re.compile(
+    r"\b(?:since|until|till|through|by|ahead of|before|deadline of)\s+(?:the\s+|a\s+)?"
+    r"(?:early\s+|late\s+|mid-?)?$",
+    re.IGNORECASE,
+)
 
 
 def _is_venue(ent) -> bool:
@@ -1080,6 +1122,8 @@ def _is_future(v) -> bool:
 def _is_now(v, allow_will: bool = False, depth: int = 0) -> bool:
     """Present or present perfect (and "will" for announcements of investments): the
     event is news of the publication day."""
+    if v.tag_ == "VBG" and v.dep_ == "xcomp" and v.head.lemma_.lower() in _ONGOING:
+        return False  # "has begun issuing licences": an ongoing process, not the day's news
     if v.tag_ in _PRESENT_TAGS:
         return True
     ok = {"has", "have", "is", "are", "am", "'s", "'re"} | ({"will", "'ll"} if allow_will else set())

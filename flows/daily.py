@@ -67,6 +67,7 @@ class RunSummary:
     article_errors: int = 0
     processed_articles: int = 0
     new_events: list[str] = field(default_factory=list)
+    new_event_rows: list[dict[str, Any]] = field(default_factory=list)  # for the artifacts, not the CLI
     updated_events: int = 0
     alerts_sent: int = 0
     alerts_pending: int = 0
@@ -126,7 +127,10 @@ def _process_unprocessed(con: Any, settings: Settings, run_id: str, summary: Run
             return
         events = detect_events_task(batch)
         failpoint("nlp.before_store")
-        result = store.store_events(con, list(zip(batch, events, strict=True)), extractor.nlp_version, run_id, now)
+        result = store.store_events(
+            con, list(zip(batch, events, strict=True)), extractor.nlp_version, run_id, now,
+            on_new=lambda c, new: outbox.enqueue_alerts(c, new, settings.alerts.rules, run_id, now),
+        )
         summary.processed_articles += len(batch)
         summary.new_events.extend(result.new_event_ids)
         summary.updated_events += len(result.updated_event_ids)
@@ -152,6 +156,7 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
     """The whole daily job as plain calls; the flow below only adds Prefect around it."""
     run_id = run_id or uuid.uuid4().hex[:12]
     summary = RunSummary(run_id=run_id, db=str(settings.db))
+    outbox.validate_rules(settings.alerts.rules)  # a bad rule fails the run before any work
     con = connect(settings.db, wait=600)
     try:
         now = utcnow()
@@ -199,13 +204,13 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
         store.save_feed_states(con, new_states)  # only now: a kill before this re-polls in full
         _give_up_on_pages(con, settings, run_id, summary)
 
-        failpoint("alerts.before_enqueue")
-        new_events = store.events_by_ids(con, summary.new_events + [r[0] for r in con.execute("SELECT event_id FROM events WHERE first_run_id IN (SELECT run_id FROM runs WHERE status <> 'completed' AND run_id <> ?)", [run_id]).fetchall()])  # + events of killed runs, never queued
-        outbox.enqueue_alerts(con, new_events, settings.alerts.rules, run_id, now)
+        # New events were queued for alerting in the transaction that stored them.
+        failpoint("alerts.before_deliver")
         report = deliver_alerts_task(con, settings, utcnow())
         summary.alerts_sent = report.sent
         summary.alerts_pending = report.pending
         summary.alerts_failed = report.failed
+        summary.new_event_rows = store.events_by_ids(con, summary.new_events)
         store.finish_run(
             con, run_id, "completed",
             feeds_polled=summary.feeds_polled, feeds_failed=len(summary.feeds_failed),
@@ -264,16 +269,14 @@ def daily(config: str | None = None, db: str | None = None) -> dict[str, Any]:
         )
     except Exception:
         pass
-    return summary.as_dict()
+    out = summary.as_dict()
+    out.pop("new_event_rows")  # timestamps and lists: keep the flow's return value small and plain
+    return out
 
 
 def _publish_artifacts(summary: RunSummary) -> None:
-    """Markdown summary plus a table of the run's new events (read back from the warehouse)."""
-    con = connect(summary.db, read_only=True, wait=30)
-    try:
-        events = store.events_by_ids(con, summary.new_events)
-    finally:
-        con.close()
+    """Markdown summary plus a table of the run's new events (read before the run let go of the file)."""
+    events = summary.new_event_rows
     create_markdown_artifact(summary_markdown(summary, events), key="reewatch-run-summary",
                              description="feeds, articles, events and alerts of this run")
     rows = [

@@ -58,7 +58,7 @@ FAILPOINTS = {
     "store_articles.before_commit": "article rows inserted, transaction not committed",
     "nlp.before_store": "spaCy ran on a batch; its events not stored yet",
     "store_events.before_commit": "events, mentions and nlp_version written, not committed",
-    "alerts.before_enqueue": "every event stored; the outbox rows not written yet",
+    "alerts.before_deliver": "every event and its outbox rows stored; nothing delivered yet",
     "alerts.before_send": "an alert claimed ('sending', committed); nothing sent yet",
     "alerts.after_send": "the webhook accepted an alert; its row still says 'sending'",
 }
@@ -350,7 +350,7 @@ CASES = [
     pytest.param("store_articles.before_commit:2", id="store-articles-before-commit"),
     pytest.param("nlp.before_store", id="nlp-before-events-stored"),
     pytest.param("store_events.before_commit:2", id="store-events-before-commit"),
-    pytest.param("alerts.before_enqueue", id="after-events-before-alert-outbox"),
+    pytest.param("alerts.before_deliver", id="after-events-and-outbox-before-delivery"),
 ]
 
 

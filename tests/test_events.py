@@ -218,3 +218,19 @@ def test_no_publication_date_means_no_guessing(ex):
     assert ex.extract([a]) == [[]]
     a.fetched_at = datetime(2025, 10, 31, 8, 0)
     assert [e.date for e in ex.extract([a])[0]] == ["2025-10-30"]
+
+
+def test_a_rule_bug_in_one_article_is_recorded_not_fatal(ex, monkeypatch):
+    good = art("China expanded export controls on rare earths on Thursday.")
+    bad = art("Japan signed a rare earths deal with India on Monday.")
+    real = EventExtractor._article_events
+
+    def flaky(self, article, segs):
+        if article.id == bad.id:
+            raise ValueError("boom")
+        return real(self, article, segs)
+
+    monkeypatch.setattr(EventExtractor, "_article_events", flaky)
+    out = ex.extract([good, bad])
+    assert [len(x) for x in out] == [1, 0]
+    assert [(e.stage, e.kind, e.url) for e in ex.last_errors] == [("nlp", "rule_error", bad.url)]

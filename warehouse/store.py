@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -175,7 +175,14 @@ def start_run(
     *,
     now: datetime | None = None,
 ) -> None:
-    """Record a run as running; starting the same run_id again (a retried flow) resumes it."""
+    """Record a run as running; starting the same run_id again (a retried flow) resumes it.
+
+    DuckDB admits one writing process, so any other run still marked 'running' died
+    without finishing (SIGKILL, power cut): it is marked 'interrupted'.
+    """
+    con.execute(
+        "UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND run_id <> ?", [run_id]
+    )
     con.execute(
         "INSERT INTO runs (run_id, flow_run_id, started_at, status, nlp_version) "
         "VALUES (?, ?, ?, 'running', ?) "
@@ -618,13 +625,16 @@ def store_events(
     nlp_version: str,
     run_id: str | None,
     now: datetime | None = None,
+    on_new: Callable[[duckdb.DuckDBPyConnection, list[dict[str, Any]]], Any] | None = None,
 ) -> StoreResult:
     """Merge a batch of extracted events into the warehouse, all or nothing.
 
     Each event either joins a stored real-world event (dedup.merge_target) or founds a
     new one; its mentions get deterministic ids so a re-run adds nothing twice; every
     article of the batch is marked processed with nlp_version (also those without
-    events), so a killed run resumes exactly where it stopped.
+    events), so a killed run resumes exactly where it stopped. `on_new(con, events)`
+    runs inside the same transaction with the new events' rows (the alert outbox
+    uses it, so a new event and its alerts are committed together or not at all).
     """
     when = _now(now)
     result = StoreResult()
@@ -688,6 +698,8 @@ def store_events(
             "UPDATE articles SET nlp_version = ? WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
             [nlp_version, article_ids],
         )
+        if on_new is not None and created:
+            on_new(con, [dict(row) for row in created.values()])
         failpoint("store_events.before_commit")
     result.new_event_ids = list(created)
     result.updated_event_ids = sorted(touched)

@@ -25,7 +25,7 @@ CREATE TABLE runs (
     flow_run_id   VARCHAR,
     started_at    TIMESTAMP NOT NULL,
     finished_at   TIMESTAMP,
-    status        VARCHAR NOT NULL,          -- running | completed | failed
+    status        VARCHAR NOT NULL,          -- running | completed | failed | interrupted
     feeds_polled  INTEGER DEFAULT 0,
     feeds_failed  INTEGER DEFAULT 0,
     new_articles  INTEGER DEFAULT 0,
