@@ -273,7 +273,8 @@ def _page_title(page: bytes, fallback: str) -> str:
     return fallback
 
 
-def load_sources(shared: Path = SHARED, demo_data: Path = DEMO_DATA) -> tuple[list[Source], list[str]]:
+@lru_cache(maxsize=4)
+def load_sources(shared: Path = SHARED, demo_data: Path = DEMO_DATA) -> tuple[tuple[Source, ...], tuple[str, ...]]:
     """All sources plus a pool of irrelevant filler paragraphs; raises SharedDataMissing."""
     eval_dir = shared / "eval"
     peers = shared / "peers"
@@ -352,7 +353,7 @@ def load_sources(shared: Path = SHARED, demo_data: Path = DEMO_DATA) -> tuple[li
                                   _day(art.get("published")) or date(2025, 10, 15),
                                   (art.get("title") or "",), gzip.compress(body, 6)))
     fillers = sorted(set(f for f in fillers if not has_commodity(f)))
-    return sources, fillers
+    return tuple(sources), tuple(fillers)
 
 
 def _html_source(key: str, path: Path, title: str | None, published: date | None) -> Source:
@@ -425,4 +426,4 @@ def build_corpus(
     counts: dict[str, int] = {}
     for s in sources:
         counts[s.category] = counts.get(s.category, 0) + 1
-    return Corpus({s.key: s for s in sources}, items, fillers, n_feeds, seed, counts)
+    return Corpus({s.key: s for s in sources}, items, list(fillers), n_feeds, seed, counts)

@@ -33,6 +33,7 @@ class Options:
     insert_rows: int = 10_000  # rows for executemany vs Arrow
     mentions: int = 1_000_000  # synthetic archive for query latency
     cli_repeat: int = 3  # CLI subprocess runs per command (median)
+    overlap: bool = False  # run the Prefect-free stages while the child runs (smoke test only)
     out_dir: Path = ROOT / "bench-out"
     shared: Path = SHARED
     prefect_home: Path | None = None
@@ -70,7 +71,9 @@ def write_config(path: Path, db: Path, server: ServerProcess, corpus: Corpus) ->
     return path
 
 
-def run_pipeline_child(opts: Options, work: Path, server: ServerProcess, corpus: Corpus) -> dict[str, Any]:
+def start_pipeline_child(opts: Options, work: Path, server: ServerProcess,
+                         corpus: Corpus) -> tuple[subprocess.Popen[str], Path, Path]:
+    """Launch benchmarks.pipeline (backfill, nothing new, per-task baseline) in its own process."""
     db = work / "backfill.duckdb"
     for p in (db, Path(str(db) + ".wal")):
         p.unlink(missing_ok=True)
@@ -82,9 +85,17 @@ def run_pipeline_child(opts: Options, work: Path, server: ServerProcess, corpus:
     home.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "benchmarks.pipeline", "--config", str(config), "--db", str(db),
            "--server", server.base_url, "--out", str(out), "--sample", str(opts.task_sample)]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-    if proc.returncode != 0 or not out.exists():
-        raise RuntimeError(f"pipeline child failed ({proc.returncode}): {proc.stderr[-3000:]}")
+    log = (work / "pipeline.log").open("w", encoding="utf-8")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    log.close()
+    return proc, out, db
+
+
+def finish_pipeline_child(proc: subprocess.Popen[str], out: Path, db: Path) -> dict[str, Any]:
+    code = proc.wait()
+    if code != 0 or not out.exists():
+        tail = (out.parent / "pipeline.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise RuntimeError(f"pipeline child failed ({code}): {tail}")
     data = json.loads(out.read_text(encoding="utf-8"))
     data["db"] = str(db)
     return data
@@ -103,33 +114,24 @@ def run(opts: Options) -> Result:
         corpus = build_corpus(opts.articles, opts.seed, opts.feeds, opts.shared)
         raw["corpus"] = corpus.composition()
         _log("backfill + nothing-new + per-task baseline through Prefect (child process)")
-        pipe = run_pipeline_child(opts, work, server, corpus)
+        child = start_pipeline_child(opts, work, server, corpus)
+        if opts.overlap:  # smoke runs: numbers do not matter, wall time does
+            _stages_without_prefect(opts, corpus, work, raw)
+        pipe = finish_pipeline_child(*child)
     finally:
         server.stop()
     raw["pipeline"] = pipe
-    _log(f"trafilatura stage alone on {opts.extract_pages} pages")
-    ext_res = measure.extraction(corpus, opts.extract_pages)
-    raw["extraction"] = {"pages": ext_res.pages, "seconds": ext_res.seconds, "fallbacks": ext_res.fallbacks}
+    if not opts.overlap:
+        _stages_without_prefect(opts, corpus, work, raw)
     db = Path(pipe["db"])
-    archive = measure.archive_stats(db)
-    raw["archive"] = archive
+    raw["archive"] = measure.archive_stats(db)
     _log(f"NLP: gated batches vs naive full parse on {opts.naive_sample} stored articles")
     from extractors.events import EventExtractor
 
     extractor = EventExtractor()
     sample = measure.stored_articles(db, opts.naive_sample)
     extractor.extract(sample[:3])  # warm-up
-    cmp = naive.compare_nlp(extractor, sample)
-    raw["nlp_compare"] = vars(cmp)
-    _log(f"inserts: executemany vs Arrow, {opts.insert_rows} mentions")
-    ins = naive.compare_inserts(work, opts.insert_rows)
-    raw["inserts"] = ins
-    _log(f"synthetic archive of {opts.mentions:,} mentions and query latency")
-    today = measure.today_utc()
-    synth_db = work / "synthetic.duckdb"
-    raw["synthetic"] = measure.build_synthetic(synth_db, opts.mentions, today)
-    q = measure.query_latency(synth_db, today, cli_repeat=opts.cli_repeat)
-    raw["queries"] = q
+    raw["nlp_compare"] = vars(naive.compare_nlp(extractor, sample))
     raw["total_s"] = time.perf_counter() - t_start
     raw["loadavg"] = [load_start, os.getloadavg()[0]]
     rows = build_rows(opts, raw, corpus)
@@ -137,6 +139,20 @@ def run(opts: Options) -> Result:
              f"{os.cpu_count()} CPUs (load {load_start:.1f} at start, {raw['loadavg'][1]:.1f} at end), "
              f"Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     return Result(rows, raw, title)
+
+
+def _stages_without_prefect(opts: Options, corpus: Corpus, work: Path, raw: dict[str, Any]) -> None:
+    """Extraction alone, inserts, synthetic archive and query latency (no backfill needed)."""
+    _log(f"trafilatura stage alone on {opts.extract_pages} pages")
+    ext_res = measure.extraction(corpus, opts.extract_pages)
+    raw["extraction"] = {"pages": ext_res.pages, "seconds": ext_res.seconds, "fallbacks": ext_res.fallbacks}
+    _log(f"inserts: executemany vs Arrow, {opts.insert_rows} mentions")
+    raw["inserts"] = naive.compare_inserts(work, opts.insert_rows)
+    _log(f"synthetic archive of {opts.mentions:,} mentions and query latency")
+    today = measure.today_utc()
+    synth_db = work / "synthetic.duckdb"
+    raw["synthetic"] = measure.build_synthetic(synth_db, opts.mentions, today)
+    raw["queries"] = measure.query_latency(synth_db, today, cli_repeat=opts.cli_repeat)
 
 
 def _ratio(a: float, b: float) -> float:

@@ -11,15 +11,24 @@ Pipeline per batch of articles:
    by a support verb of its type ("signed a framework", "expanded export controls"),
    a trigger verb needs its object ("curbed exports"); modality, negation and
    conditional clauses (models/patterns/modality.jsonl) veto a trigger;
-5. arguments: actors (ISO codes via the entity ruler; agencies add their country),
-   commodities, money (extractors.money), the date governing the trigger's clause
-   (extractors.dates), else the timeline header, else the publication date when the
-   clause is in the present / perfect tense;
-6. mentions of one event (same type, compatible date, nested actor sets) merge.
+5. arguments: actors (ISO codes via the entity ruler; agencies add their country,
+   groups such as the G7 their members; venues "in Tokyo" are not parties),
+   commodities (in the sentence, else within two sentences of the same section for
+   talks / agreements / controls, else the headline), money (extractors.money), and
+   the date of the trigger's own clause (extractors.dates), else of a governing
+   clause, else the timeline header, else the publication day when the clause is
+   in the present / perfect tense (or past tense in a "Today, ..." press release);
+   events dated only to a year are dropped (FORMAT.md annotates month or better);
+6. mentions of one event (same type, compatible date, nested actor sets, no
+   conflicting company or amount) merge; a headline restating an event becomes one
+   more mention of it, never an event of its own.
 
 Mention offsets index `article.text`. A mention found in the title has negative
 offsets: the title is treated as if it preceded the text with one separator, so
 title char i has offset i - len(title) - 1.
+
+A rule failure on one article is recorded in `EventExtractor.last_errors`
+(ErrorRecord, stage "nlp") and that article yields no events; the batch goes on.
 """
 
 from __future__ import annotations
@@ -134,7 +143,11 @@ class _Seg:
     doc: object | None = None
     light: object | None = None  # tokenizer + entity ruler only, for context sentences
     end: int | None = None  # offset of the sentence end in article.text (start + len if None)
+    article_text: str = ""  # title + text of the whole article (for article-level conditions)
     section: int = 0  # newsletter items ("RUNNING OUT OF TIME: ...") and headings start sections
+
+    def article_has(self, rx: re.Pattern[str]) -> bool:
+        return bool(rx.search(self.article_text))
 
 
 @dataclass
@@ -150,6 +163,8 @@ class _Rule:
     trade_filter: bool = False
     no_object: bool = False
     subject_actor: bool = False
+    article_requires: re.Pattern[str] | None = None  # the article must mention e.g. a forum
+    now_precision: str = "day"  # ongoing negotiations are news of the month, not of the day
 
 
 @dataclass
@@ -167,6 +182,8 @@ class _Cand:
     split_with: list[str] = field(default_factory=list)
     source: str = "explicit"  # explicit | header | now
     today_release: bool = False  # the article opens with "Today, ..." (a press release)
+    in_context: bool = False  # the commodity came from neighbouring sentences, not this one
+    now_precision: str = "day"
 
 
 def _load_rules() -> tuple[list[_Rule], dict[str, set[str]]]:
@@ -187,6 +204,8 @@ def _load_rules() -> tuple[list[_Rule], dict[str, set[str]]]:
                 trade_filter=bool(r.get("trade_filter")),
                 no_object=bool(r.get("no_object")),
                 subject_actor=bool(r.get("subject_actor")),
+                article_requires=re.compile(r["article_requires"]) if r.get("article_requires") else None,
+                now_precision=r.get("now_precision", "day"),
             )
         )
     modality = {r["kind"]: set(r["lemmas"]) for r in read_patterns("modality")}
@@ -286,6 +305,9 @@ def segment(article: Article) -> list[_Seg]:
             seg.end = off + len(s.rstrip())
             segs.append(seg)
         pending = None
+    full = (article.title or "") + "\n" + text
+    for seg in segs:
+        seg.article_text = full
     return segs
 
 
@@ -511,6 +533,8 @@ class EventExtractor:
             for rule in self.rules:
                 if lem not in rule.lemmas and tok.lower_ not in rule.lemmas:
                     continue
+                if rule.article_requires is not None and not seg.article_has(rule.article_requires):
+                    continue
                 self._support_used = None
                 typ = self._match_rule(rule, tok)
                 if typ is None:
@@ -522,7 +546,7 @@ class EventExtractor:
                 if key in seen:
                     continue
                 seen.add(key)
-                out.append(_Cand(typ, tok, verb, seg))
+                out.append(_Cand(typ, tok, verb, seg, now_precision=rule.now_precision))
         return out
 
     def _match_rule(self, rule: _Rule, tok) -> str | None:
@@ -718,6 +742,7 @@ class EventExtractor:
         actors, coms = self._ents(seg, skip_venues=c.type != "investment")
         if coms and c.type in _CONTROL_TYPES and _object_elsewhere(c.trigger, c.verb):
             return False  # "export controls on chips, while rare earth stocks rallied"
+        c.in_context = not coms
         if not coms and (c.type in _WINDOW_TYPES or seg.header is not None):
             if c.type in ("talks", "agreement") and (
                 _other_topic(c.trigger) or (c.verb is not None and _purpose_elsewhere(c.verb))
@@ -824,6 +849,8 @@ class EventExtractor:
             return True
         if _is_now(head, allow_will=c.type == "investment"):
             c.date, c.precision = pub.isoformat(), "day"
+            if c.now_precision == "month":
+                c.date, c.precision = pub.isoformat()[:7], "month"
             c.source = "now"
             return True
         if other and USE_OTHER_CLAUSE_DATES:
@@ -889,11 +916,12 @@ class EventExtractor:
                     break
             if target is None:
                 made = Event(c.type, c.date, c.precision, list(c.actors), list(c.commodities),
-                             c.amount, c.currency, [m])
+                             c.amount, c.currency, [m], confidence=_confidence(c))
                 events.append(made)
                 sources[id(made)] = c.source
                 continue
             target.mentions.append(m)
+            target.confidence = max(target.confidence, _confidence(c))
             target.actors = list(dict.fromkeys(target.actors + c.actors))
             target.commodities = list(dict.fromkeys(target.commodities + c.commodities))
             src = sources[id(target)]
@@ -909,6 +937,16 @@ class EventExtractor:
 
 
 _RANK = {"day": 0, "month": 1, "year": 2, None: 3}
+
+
+def _confidence(c: _Cand) -> float:
+    """Rough rule confidence: lower when the commodity or the date came from context."""
+    score = 0.95
+    if c.in_context:
+        score -= 0.2
+    if c.source in ("now", "header"):
+        score -= 0.1 if c.source == "now" else 0.0
+    return round(score, 2)
 
 
 def _mention(c: _Cand) -> Mention:

@@ -35,13 +35,20 @@ def read_patterns(name: str) -> list[dict[str, Any]]:
     return rows
 
 
+_RULE_CODE = ("events.py", "dates.py", "money.py", "geo.py", "relevance.py")
+
+
 @lru_cache(maxsize=1)
 def patterns_hash() -> str:
-    """Short hash of every pattern file plus the rule-code version."""
+    """Short hash of every pattern file and of the rule code (extractors/*), so any change to
+    the rules gives a new `nlp_version` and stored articles can be re-extracted."""
     h = hashlib.sha1(CODE_VERSION.encode())
-    for path in sorted(PATTERN_DIR.glob("*.jsonl")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
+    code_dir = Path(__file__).resolve().parents[1] / "extractors"
+    paths = sorted(PATTERN_DIR.glob("*.jsonl")) + [code_dir / name for name in _RULE_CODE]
+    for path in paths:
+        if path.exists():
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
     return h.hexdigest()[:10]
 
 
@@ -76,7 +83,13 @@ def entity_patterns(nlp) -> list[dict[str, Any]]:
 
     pats: list[dict[str, Any]] = []
     for row in read_patterns("entities"):
-        case = row["pattern"].isupper() and len(row["pattern"]) <= 6
+        text = row["pattern"]
+        # short acronyms ("DOE", "ISA") and one-word names that are also English words
+        # ("Apple", "Treasury", "Ford") only count with their capitals
+        case = (text.isupper() and len(text) <= 6) or (
+            row["label"] in ("COMPANY", "AGENCY", "ORG", "LEADER")
+            and " " not in text and text[:1].isupper()
+        )
         pats.append(
             {
                 "label": row["label"],
@@ -88,7 +101,7 @@ def entity_patterns(nlp) -> list[dict[str, Any]]:
         code = country_code(form)
         if code is None:
             continue
-        case = form.isupper() or form in {"Lao", "Guinea", "Chinese", "China"}
+        case = True  # country names are capitalised in running text ("polish", "turkey" are not)
         pats.append({"label": "GPE", "pattern": _token_pattern(nlp, form, case), "id": code})
     return pats
 

@@ -62,7 +62,7 @@ def test_corpus_is_seeded_and_mixed() -> None:
 @pytest.mark.slow
 def test_benchmark_smoke_run(tmp_path: Path) -> None:
     opts = Options(articles=60, extract_pages=10, naive_sample=8, task_sample=8,
-                   insert_rows=300, mentions=10_000, cli_repeat=1, out_dir=tmp_path)
+                   insert_rows=300, mentions=10_000, cli_repeat=1, overlap=True, out_dir=tmp_path)
     result = run(opts)
     names = [r.name for r in result.rows]
     assert names == list(EXPECTED_ROWS)

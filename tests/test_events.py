@@ -234,3 +234,11 @@ def test_a_rule_bug_in_one_article_is_recorded_not_fatal(ex, monkeypatch):
     out = ex.extract([good, bad])
     assert [len(x) for x in out] == [1, 0]
     assert [(e.stage, e.kind, e.url) for e in ex.last_errors] == [("nlp", "rule_error", bad.url)]
+
+
+def test_missing_model_is_a_clear_error(monkeypatch):
+    import models
+
+    monkeypatch.setattr(models, "_MODEL_NAMES", ("no_such_model_xyz",))
+    with pytest.raises(models.ModelNotAvailableError, match="No English spaCy model"):
+        models.load_nlp()
