@@ -225,3 +225,62 @@ def test_page_that_keeps_failing_falls_back_to_feed_summary(prefect_server, tmp_
     assert rows and rows[0][0] == "feed" and "gave up after 2 attempts" in rows[0][1]
     assert q(db, "select count(*) from pending_urls") == [(0,)]
     assert q(db, "select count(*) from errors where url = ? and kind = 'http_503'".replace("?", f"'{url}'"))[0][0] == 2
+
+
+def test_mixed_good_and_broken_sources_through_the_flow(prefect_server, tmp_path) -> None:
+    """Good items land; every broken feed and page is recorded with its reason; the run completes."""
+    from tests.httpserver import item, rss
+
+    server = TestServer()
+    forbidden = TestServer()  # loopback too, but not allow-listed: must never be reached
+    try:
+        pages = {
+            "good": "/page/good", "good2": "/page/good2", "gb2312": "/enc/gb2312/none",
+            "404": "/fault/404", "410": "/fault/410", "500": "/fault/500", "reset": "/fault/reset",
+            "loop": "/fault/redirect-loop", "bomb": "/fault/gzip-bomb", "huge": "/fault/huge",
+            "pdf": "/fault/pdf", "js": "/page/js-only", "drip": "/fault/drip?seconds=30",
+        }
+        links = {k: server.url(v) for k, v in pages.items()}
+        links["metadata"] = "http://169.254.169.254/latest/meta-data/"
+        links["private"] = forbidden.url("/internal/admin")
+        items = [item(f"Story {k}", url, guid=k, summary=f"Summary of story {k}.") for k, url in links.items()]
+        server.route("/feed/mixed", rss(items), content_type="application/rss+xml")
+        feeds = ["/feed/mixed", "/feed/malformed", "/fault/503", "/feed/bomb", "/fault/drip?seconds=30", "/feed/not-xml"]
+        cfg = tmp_path / "reewatch.toml"
+        db = tmp_path / "w.duckdb"
+        cfg.write_text(
+            "".join(f'[[feeds]]\nurl = "{server.url(f)}"\nname = "{f}"\n\n' for f in feeds)
+            + f'[database]\npath = "{db}"\n\n[fetch]\nallow_hosts = ["{server.host_port}"]\n'
+            "timeout = 1.5\nretries = 1\nbackoff = 0.05\nper_host_delay = 0.0\nper_host = 8\n"
+            "respect_robots = false\nmax_bytes = 2000000\nmax_decompressed_bytes = 5000000\n"
+        )
+        summary = run_daily(cfg, db)
+    finally:
+        server.close()
+        forbidden.close()
+
+    assert summary["status"] == "completed"
+    assert forbidden.requests == []
+    # A malformed feed whose entries feedparser still recovers is used, not failed.
+    failed = {u for u, _ in summary["feeds_failed"]}
+    assert failed == {server.url(f) for f in feeds if f not in ("/feed/mixed", "/feed/malformed")}
+    stored = dict(q(db, "select url, extraction from articles"))
+    assert stored[links["good"]] == "page" and stored[links["good2"]] == "page"
+    assert stored[links["gb2312"]] == "page"
+    # Terminal page failures keep the feed summary; transient ones wait for a retry.
+    for key in ("404", "410", "pdf", "js", "bomb", "huge", "metadata", "private", "loop"):
+        assert stored.get(links[key]) == "feed", key
+    pending = {u for (u,) in q(db, "select url from pending_urls")}
+    assert {links["500"], links["reset"], links["drip"]} <= pending
+    kinds = {(u, k) for u, k in q(db, "select url, kind from errors")}
+    by_url: dict[str, set[str]] = {}
+    for u, k in kinds:
+        by_url.setdefault(u, set()).add(k)
+    assert "http_404" in by_url[links["404"]] and "http_410" in by_url[links["410"]]
+    assert by_url[links["metadata"]] == {"blocked_address"}
+    assert by_url[links["private"]] == {"blocked_address"}
+    assert "http_500" in by_url[links["500"]]
+    assert {"timeout"} <= by_url[links["drip"]]
+    for feed in failed:
+        assert feed in by_url, feed
+    assert q(db, "select count(*) from runs where status = 'completed'") == [(1,)]
