@@ -44,6 +44,7 @@ from extractors.evaluate import dates_compatible
 from extractors.money import find_money
 from extractors.relevance import has_commodity, has_commodity_loose, is_relevant, relevance_hits
 from extractors.types import Article, ErrorRecord, Event, Mention
+from models.orgs import AGENCY_COUNTRY, NER_ORG
 
 MAX_TEXT_CHARS = 200_000  # text beyond this is not read (1 MB pages are furniture)
 MAX_SEGMENT_CHARS = 600  # longer "sentences" (no punctuation) are cut into chunks
@@ -184,6 +185,7 @@ class _Cand:
     today_release: bool = False  # the article opens with "Today, ..." (a press release)
     in_context: bool = False  # the commodity came from neighbouring sentences, not this one
     now_precision: str = "day"
+    weak: set[str] = field(default_factory=set)  # actors only the statistical NER vouches for
 
 
 def _load_rules() -> tuple[list[_Rule], dict[str, set[str]]]:
@@ -221,13 +223,15 @@ _SECTION = re.compile(r"^(?:#+\s|[A-Z][A-Z0-9 ,'’&-]{3,}:)")
 _BULLET = re.compile(r"^\s*(?:[-*•–]\s|\d{1,2}[.)]\s|\*\*)")
 
 
-def _unwrap(text: str) -> str:
+def _unwrap(text: str, title: str = "") -> str:
     """Undo hard line wrapping (newline -> space, so offsets stay valid).
 
     A line is joined to the next when it is long (wrapped prose), does not end a
-    sentence, and the next line is not a bullet or a date line.
+    sentence, and the next line is not a bullet or a date line. A line that repeats
+    the headline (pages often open with it) is never joined to the lede.
     """
     lines = text.split("\n")
+    head = re.sub(r"\s+", " ", title).strip()
     out = []
     for n, line in enumerate(lines):
         out.append(line)
@@ -235,7 +239,7 @@ def _unwrap(text: str) -> str:
             break
         nxt = lines[n + 1]
         s = line.rstrip()
-        if len(s) < 50 or not nxt.strip() or _BULLET.match(nxt):
+        if len(s) < 50 or not nxt.strip() or _BULLET.match(nxt) or (head and re.sub(r"\s+", " ", s).strip() == head):
             out.append("\n")
             continue
         last = re.search(r"(\S+)$", s)
@@ -282,7 +286,7 @@ def segment(article: Article) -> list[_Seg]:
     title = _blank_markup(article.title or "")
     if title.strip():
         segs.append(_Seg(title, -len(title) - 1, -1, is_title=True, commodity=has_commodity(title)))
-    text = _unwrap(_blank_markup((article.text or "")[:MAX_TEXT_CHARS]))
+    text = _unwrap(_blank_markup((article.text or "")[:MAX_TEXT_CHARS]), title)
     pending: DateMention | None = None
     pos = 0
     section = 0
@@ -291,6 +295,8 @@ def segment(article: Article) -> list[_Seg]:
         pos += len(line) + 1
         if not line.strip():
             continue
+        if title.strip() and re.sub(r"\s+", " ", line).strip() == re.sub(r"\s+", " ", title).strip():
+            continue  # the headline repeated atop the body: it is the title segment already
         hdr = date_header(line, pub) if pub is not None and len(line) < 40 else None
         if hdr is not None:
             pending = hdr
@@ -373,11 +379,8 @@ class EventExtractor:
             self.nlp = nlp if nlp is not None else models.load_nlp()
         except models.ModelNotAvailableError as exc:
             raise ExtractionError(str(exc)) from exc
-        if models.RULER_NAME not in self.nlp.pipe_names:
-            ruler = self.nlp.add_pipe(
-                "entity_ruler", name=models.RULER_NAME, config={"overwrite_ents": True}
-            )
-            ruler.add_patterns(models.entity_patterns(self.nlp))
+        if models.RULER_NAME not in self.nlp.pipe_names or models.ORG_NAME not in self.nlp.pipe_names:
+            models.add_domain_pipes(self.nlp)
         self.rules, self.modality = _load_rules()
         self.hint = _hint_regex(self.rules)
         self.ruler = self.nlp.get_pipe(models.RULER_NAME)
@@ -446,6 +449,8 @@ class EventExtractor:
     # ---------------------------------------------------------------- article
     def _article_events(self, art: Article, segs: list[_Seg]) -> list[Event]:
         pub = _pub_date(art)
+        self._article_weak: set[str] = set()
+        self._weak_ids: set[str] = set()
         country_counts: Counter[str] = Counter()
         for s in segs:
             if s.doc is not None:
@@ -458,6 +463,7 @@ class EventExtractor:
             re.search(r"\btoday\b", s.text, re.IGNORECASE) for s in body[:2]
         )
         cands: list[_Cand] = []
+        seg_index = {id(s): n for n, s in enumerate(segs)}
         for i, s in enumerate(segs):
             if s.doc is None or s.is_title:
                 continue
@@ -472,6 +478,7 @@ class EventExtractor:
             types = {c.type for c in found}
             if "stockpile" in types:
                 found = [c for c in found if c.type != "investment"]
+            found = [c for c in found if c.type != "investment" or not _not_an_investment(c, types)]
             if "export_control_easing" in types:
                 easing_verbs = {c.verb.i for c in found if c.type == "export_control_easing" and c.verb is not None}
                 found = [
@@ -484,6 +491,12 @@ class EventExtractor:
                 c.today_release = today_release
                 if self._fill(c, segs, i, title_seg, country_counts, pub):
                     cands.extend(self._split(c))
+        stock_at = [seg_index[id(c.seg)] for c in cands if c.type == "stockpile"]
+        if stock_at:  # money around a stockpile purchase is the purchase, not an investment
+            cands = [
+                c for c in cands
+                if c.type != "investment" or all(abs(seg_index[id(c.seg)] - j) > WINDOW for j in stock_at)
+            ]
         events = self._merge(cands)
         if title_seg is not None and title_seg.doc is not None and events:
             self._attach_headline(title_seg, segs, title_seg_index(segs), country_counts, pub, events)
@@ -513,7 +526,7 @@ class EventExtractor:
             if not self._fill(c, segs, i, None, country_counts, pub):
                 continue
             for ev in events:
-                if ev.type != c.type or not _mergeable(ev, c):
+                if ev.type != c.type or not _mergeable(ev, c, c.weak | self._article_weak):
                     continue
                 same_day = dates_compatible(
                     {"date": ev.date, "date_precision": ev.date_precision},
@@ -586,6 +599,8 @@ class EventExtractor:
                 return "export_control_easing"
         for v in verbs:
             if v.lemma_.lower() in rule.support:
+                if _stative_agent(tok, v):
+                    continue
                 self._support_used = v
                 if rule.type == "talks" and _at_event(tok):
                     return None
@@ -695,7 +710,8 @@ class EventExtractor:
         if any(_aggregate(n) for n in nouns):
             return True  # "160 minerals deals", "several agreements": a tally, not an event
         if v.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children):
-            enacted = (typ in _POLICY_TYPES and v.head.lemma_.lower() in _ENACT) or (
+            gov = next((a for a in v.ancestors if a.pos_ == "VERB"), v.head)
+            enacted = (typ in _POLICY_TYPES and gov.lemma_.lower() in _ENACT) or (
                 v.head.lemma_.lower() in _TRAVEL  # "flew to Washington to ink the deal"
             )
             purpose = v.dep_ in ("acl", "advcl", "relcl") or (
@@ -707,7 +723,10 @@ class EventExtractor:
         return sent.endswith("?")
 
     # -------------------------------------------------------------- arguments
-    def _ents(self, seg: _Seg, skip_venues: bool = False) -> tuple[list[str], list[str]]:
+    def _ents(
+        self, seg: _Seg, skip_venues: bool = False, only: set[int] | None = None
+    ) -> tuple[list[str], list[str]]:
+        """Actors and commodities of a sentence; `only`: token indices an actor must touch."""
         actors: list[str] = []
         coms: list[str] = []
         strong = False
@@ -716,6 +735,8 @@ class EventExtractor:
             doc = seg.light = seg.light or self.ruler(self.nlp.make_doc(seg.text))
         for e in doc.ents:
             eid = e.ent_id_ or e.text
+            if only is not None and e.label_ != "COMMODITY" and not any(t.i in only for t in e):
+                continue
             if e.label_ == "GPE":
                 if skip_venues and _is_venue(e):
                     continue
@@ -723,12 +744,18 @@ class EventExtractor:
             elif e.label_ == "LEADER":
                 actors.append(eid)
             elif e.label_ == "AGENCY":
-                if eid in self.agency_country:
-                    actors.append(self.agency_country[eid])
+                code = self.agency_country.get(eid) or doc.user_data.get(AGENCY_COUNTRY, {}).get(
+                    (e.start_char, e.end_char)
+                )
+                if code:
+                    actors.append(code)
                 actors.append(eid)
             elif e.label_ in ("COMPANY", "ORG"):
                 actors.append(eid)
                 actors.extend(self.members.get(eid, []))
+            elif e.label_ == NER_ORG:
+                actors.append(eid)
+                self._weak_ids.add(eid)
             elif e.label_ == "COMMODITY":
                 if e.text.lower() not in self.weak:
                     strong = True
@@ -739,6 +766,7 @@ class EventExtractor:
 
     def _fill(self, c: _Cand, segs, i, title_seg, country_counts, pub) -> bool:
         seg = c.seg
+        self._weak_ids = set()
         actors, coms = self._ents(seg, skip_venues=c.type != "investment")
         if coms and c.type in _CONTROL_TYPES and _object_elsewhere(c.trigger, c.verb):
             return False  # "export controls on chips, while rare earth stocks rallied"
@@ -780,16 +808,33 @@ class EventExtractor:
             prev = next((x for x in reversed(segs[max(0, i - 1) : i]) if not x.is_title), None)
             if prev is not None:
                 actors = list(dict.fromkeys(actors + [a for a in self._ents(prev, True)[0] if len(a) == 2]))
-        if not actors:
+        if c.type in _PARTY_TYPES:
+            # the parties are the signers: subjects, "with X", "X's deal" - not every country
+            # the sentence names ("to reduce reliance on China", "as Chinese negotiators met")
+            roles, from_subject = _role_tokens(c)
+            if roles:
+                before = set(self._weak_ids)
+                core = self._ents(seg, skip_venues=True, only=roles)[0]
+                sure = [a for a in core if a not in self._weak_ids or a in before]
+                if len(sure) >= 2 or (sure and from_subject):
+                    actors = core
+        weak = set(self._weak_ids)  # organisations only the statistical NER vouches for
+        c.weak = weak
+        self._article_weak |= weak
+        if not [a for a in actors if a not in weak]:
+            # no sure party in the sentence: the nearest earlier sentence (or the headline) that names one
+            found: list[str] = []
             for x in reversed(segs[max(0, i - 3) : i]):
                 if not x.is_title:
-                    actors = self._ents(x)[0]
-                    if actors:
+                    found = [a for a in self._ents(x)[0] if a not in self._weak_ids]
+                    if found:
                         break
-        if not actors and title_seg is not None:
-            actors = self._ents(title_seg)[0]
+            if not found and title_seg is not None:
+                found = [a for a in self._ents(title_seg)[0] if a not in self._weak_ids]
+            actors = list(dict.fromkeys(actors + found))
+        strong = [a for a in actors if a not in weak]
         top = country_counts.most_common(1)[0][0] if country_counts else None
-        if top and (not actors or (c.type in ("export_control", "export_control_easing") and not _has_subject_actor(c))):
+        if top and (not strong or (c.type in ("export_control", "export_control_easing") and not _has_subject_actor(c))):
             actors = list(dict.fromkeys(actors + [top]))
         if not actors:
             return False
@@ -867,7 +912,10 @@ class EventExtractor:
         if c.type != "agreement" or c.trigger.tag_ not in ("NNS", "NNPS"):
             return []
         targets: list[str] = []
-        for t in c.trigger.subtree:
+        preps = list(c.trigger.subtree)
+        if c.verb is not None and c.verb.i != c.trigger.i:
+            preps += [ch for ch in c.verb.children if ch.dep_ == "prep"]
+        for t in preps:
             if t.dep_ == "prep" and t.lower_ == "with":
                 for x in t.subtree:
                     if x.ent_type_ == "GPE" and x.ent_iob_ == "B":
@@ -911,7 +959,7 @@ class EventExtractor:
                     {"date": ev.date, "date_precision": ev.date_precision}, new
                 ):
                     continue
-                if _mergeable(ev, c):
+                if _mergeable(ev, c, c.weak | self._article_weak):
                     target = ev
                     break
             if target is None:
@@ -963,7 +1011,7 @@ def title_seg_index(segs: list[_Seg]) -> int:
     return next((n for n, s in enumerate(segs) if s.is_title), 0)
 
 
-def _mergeable(ev: Event, c: _Cand) -> bool:
+def _mergeable(ev: Event, c: _Cand, weak: set[str] | frozenset[str] = frozenset()) -> bool:
     """Same real-world event? Nested country sets, no conflicting company or amount."""
     if ev.amount is not None and c.amount is not None:
         if abs(ev.amount - c.amount) > 0.01 * max(ev.amount, c.amount) or ev.currency != c.currency:
@@ -971,8 +1019,8 @@ def _mergeable(ev: Event, c: _Cand) -> bool:
     ca = {x for x in ev.actors if len(x) == 2 and x.isupper()}
     cb = {x for x in c.actors if len(x) == 2 and x.isupper()}
     oa, ob = set(ev.actors) - ca, set(c.actors) - cb
-    comp_a = {x for x in oa if x not in _AGENCIES}
-    comp_b = {x for x in ob if x not in _AGENCIES}
+    comp_a = {x for x in oa if x not in _AGENCIES and x not in weak}  # NER guesses never block
+    comp_b = {x for x in ob if x not in _AGENCIES and x not in weak}
     if comp_a and comp_b and not comp_a & comp_b:
         return False
     if ca and cb:
@@ -1042,7 +1090,11 @@ _ONGOING = {"begin", "start", "continue", "keep"}
 _TRAVEL = {"fly", "travel", "head", "arrive", "visit", "go", "come", "gather", "convene"}
 _DECREES = {"order", "proclamation", "determination"}
 _POLICY_TYPES = {"export_control", "trade_measure", "industrial_policy", "stockpile", "production_quota"}
-_ENACT = {"sign", "issue", "adopt", "order", "direct", "announce", "approve", "unveil", "publish"}
+_ENACT = {
+    "sign", "issue", "adopt", "order", "direct", "announce", "approve", "unveil", "publish",
+    # "opened bidding to replenish the stockpile": the act that carries out the purpose
+    "open", "launch", "award", "begin", "start", "allocate", "earmark", "spend",
+}
 _XCOMP_OK = {
     "agree", "decide", "pledge", "vow", "promise", "begin", "start", "continue", "commit", "move",
     "set", "schedule", "due", "go", "be", "have", "need", "announce", "aim", "act", "vote",
@@ -1128,6 +1180,93 @@ def _of_modified(tok, mods: set[str]) -> bool:
     return False
 
 
+_AGREE_VERBS = {"agree", "sign", "ink", "seal", "strike", "conclude", "reach", "finalize", "finalise"}
+
+
+def _stative_agent(tok, verb) -> bool:
+    """ "dysprosium, which is covered by export licensing": the measure as the agent of a
+    present-tense passive describes a standing state, not a new act."""
+    return (
+        tok.dep_ == "pobj" and tok.head.dep_ == "agent" and tok.head.head.i == verb.i
+        and any(c.dep_ == "auxpass" and c.tag_ in ("VBZ", "VBP") for c in verb.children)
+    )
+
+
+_PARTY_TYPES = {"agreement", "talks"}
+_ROLE_PREPS = {"with", "between", "among"}
+_CORE_DEPS = {"conj", "compound", "poss", "appos", "amod", "nmod", "cc", "det", "case", "punct", "nummod"}
+
+
+def _core_tokens(head) -> list:
+    """A party phrase without its clauses: the head, conjuncts, compounds, possessors,
+    appositions and "of"/"from" phrases ("negotiators from Washington and Beijing")."""
+    out, stack = [head], [head]
+    while stack:
+        x = stack.pop()
+        for ch in x.children:
+            if ch.dep_ in _CORE_DEPS or (ch.dep_ == "prep" and ch.lower_ in ("of", "from")):
+                out.append(ch)
+                stack.append(ch)
+            elif ch.dep_ == "pobj" and x.dep_ == "prep" and x.lower_ in ("of", "from"):
+                out.append(ch)
+                stack.append(ch)
+    return out
+
+
+def _subjects(v, depth: int = 0) -> list:
+    subs = [ch for ch in v.children if ch.dep_ in ("nsubj", "nsubjpass")]
+    for ch in v.children:
+        if ch.dep_ == "agent":
+            subs += [x for x in ch.children if x.dep_ == "pobj"]
+    if not subs and v.dep_ in ("xcomp", "conj", "advcl") and v.head.pos_ in ("VERB", "AUX") and depth < 3:
+        return _subjects(v.head, depth + 1)
+    return subs
+
+
+def _role_tokens(c: _Cand) -> tuple[set[int], bool]:
+    """Token indices of the trigger's parties (subject, "with"/"between" objects, the
+    noun's possessors and compounds) and whether the subject slot is filled."""
+    trig = c.trigger
+    verb = c.verb if c.verb is not None else trig
+    heads = []
+    subs = _subjects(verb) if verb.pos_ in ("VERB", "AUX") else []
+    subj_idx = {t.i for h in subs for t in _core_tokens(h)}
+    heads += subs
+    for x in {verb.i: verb, trig.i: trig}.values():
+        for ch in x.children:
+            if ch.dep_ == "prep" and ch.lower_ in _ROLE_PREPS:
+                heads += [p for p in ch.children if p.dep_ == "pobj"]
+    if trig.pos_ in ("NOUN", "PROPN"):
+        heads += [ch for ch in trig.children if ch.dep_ in ("poss", "compound", "amod", "nmod")]
+    idx = {t.i for h in heads for t in _core_tokens(h)}
+    return idx, bool(subj_idx)
+
+
+def _not_an_investment(c: _Cand, types: set[str]) -> bool:
+    """Money words that describe something else than a new investment:
+
+    - a participle hanging off a signed deal ("signed a framework ..., committing $8.5bn",
+      "with each pledging $1bn"): the terms of the agreement, not a separate event;
+    - a reduced relative describing a party ("a start-up backed by two carmakers");
+    - money set aside for a commodity ("$500m is earmarked for cobalt"): a purchase.
+    """
+    v = c.verb if c.verb is not None else c.trigger
+    if v.pos_ != "VERB":
+        return False
+    if v.tag_ == "VBG" and v.dep_ != "ROOT" and (
+        "agreement" in types or any(a.lemma_.lower() in _AGREE_VERBS for a in v.ancestors)
+    ):
+        return True
+    if v.dep_ == "acl" and v.tag_ == "VBN":
+        return True
+    for ch in v.children:
+        if ch.dep_ == "prep" and ch.lower_ == "for":
+            objs = [x for x in ch.children if x.dep_ == "pobj"]
+            if objs and all(x.ent_type_ == "COMMODITY" for x in objs):
+                return True
+    return False
+
+
 def _trade_ok(tok) -> bool:
     lem = tok.lemma_.lower()
     if lem in ("probe", "investigation", "inquiry"):
@@ -1162,6 +1301,8 @@ def _is_now(v, allow_will: bool = False, depth: int = 0) -> bool:
     event is news of the publication day."""
     if v.tag_ == "VBG" and v.dep_ == "xcomp" and v.head.lemma_.lower() in _ONGOING:
         return False  # "has begun issuing licences": an ongoing process, not the day's news
+    if any(c.dep_ == "advmod" and c.lower_ == "since" for c in v.children):
+        return False  # "has since replaced": some time after an earlier event, not today
     if v.tag_ in _PRESENT_TAGS:
         return True
     ok = {"has", "have", "is", "are", "am", "'s", "'re"} | ({"will", "'ll"} if allow_will else set())

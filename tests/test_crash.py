@@ -514,7 +514,7 @@ def slow_world() -> tuple[TestServer, NewsWorld]:
 
 def slow_config(world: NewsWorld, db: Path) -> Path:
     cfg = world.write_config(db.with_suffix(".toml"), db)
-    cfg.write_text(cfg.read_text().replace("timeout = 5.0", "timeout = 3.0"), encoding="utf-8")
+    cfg.write_text(cfg.read_text().replace("timeout = 5.0", "timeout = 6.0"), encoding="utf-8")
     return cfg
 
 
@@ -540,7 +540,7 @@ def test_sigkill_by_timing_while_pages_drip(tmp_path: Path, zygote: Zygote) -> N
             assert proc.poll() is None, proc.communicate()[1][-3000:]
             assert time.monotonic() < deadline, "the run never reached the slow page"
             time.sleep(0.05)
-        time.sleep(1.0)  # well inside the 3 s page deadline: the batch is in flight
+        time.sleep(0.5)  # well inside the 6 s page deadline: the batch is in flight
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
         assert proc.returncode == SIGKILLED
