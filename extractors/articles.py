@@ -10,10 +10,17 @@ returned in `ArticleBatch.retry` for the next run.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import codecs
 import gzip
 import html
+import multiprocessing
+import os
 import re
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -237,7 +244,58 @@ def extract_article(
 # --------------------------------------------------------------------------- fetching
 
 
-async def fetch_article(fetcher: Fetcher, entry: FeedEntry, batch: ArticleBatch) -> None:
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _die_with_parent(parent: int) -> None:
+    """Extraction workers end when the run that started them ends, even by SIGKILL.
+
+    Linux delivers SIGKILL to the worker when its parent dies (prctl
+    PR_SET_PDEATHSIG); elsewhere a daemon thread watches the parent's pid.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # 1 = PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the parent died before prctl took effect
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def extraction_pool(workers: int) -> ProcessPoolExecutor | None:
+    """A process pool for trafilatura, made once per process and reused by every batch.
+
+    Extraction is pure CPU work under the GIL; worker processes let it run beside
+    downloads and spaCy on another core. Workers are spawned (not forked), so they
+    never inherit the parent's threads, sockets or loaded models.
+    """
+    if workers <= 0:
+        return None
+    pool = _POOLS.get(workers)
+    if pool is None:
+        pool = _POOLS[workers] = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
+        atexit.register(pool.shutdown, wait=False, cancel_futures=True)
+    return pool
+
+
+async def fetch_article(
+    fetcher: Fetcher, entry: FeedEntry, batch: ArticleBatch, pool: ProcessPoolExecutor | None = None
+) -> None:
     """Fetch and extract one entry, adding the outcome to `batch`."""
     try:
         response = await fetcher.get(entry.url, accept=HTML_ACCEPT)
@@ -253,7 +311,7 @@ async def fetch_article(fetcher: Fetcher, entry: FeedEntry, batch: ArticleBatch)
     loop = asyncio.get_running_loop()
     # trafilatura is CPU work: keep it off the event loop so downloads continue.
     article = await loop.run_in_executor(
-        None,
+        pool,
         extract_article,
         response.body,
         response.final_url,
@@ -275,13 +333,14 @@ def fetch_articles(entries: list[FeedEntry], settings: FetchSettings) -> Article
     for entry in entries:
         unique.setdefault(entry.url, entry)
     batch = ArticleBatch()
+    pool = extraction_pool(settings.extract_workers) if len(unique) > 1 else None
 
     async def run() -> None:
         slots = asyncio.Semaphore(max(1, settings.concurrency))  # bodies in memory at once
 
         async def one(entry: FeedEntry) -> None:
             async with slots:
-                await fetch_article(fetcher, entry, batch)
+                await fetch_article(fetcher, entry, batch, pool)
 
         async with Fetcher(settings) as fetcher:
             await asyncio.gather(*(one(e) for e in unique.values()))

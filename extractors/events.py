@@ -41,6 +41,7 @@ from datetime import date, datetime
 
 from extractors.dates import DateMention, date_header, find_dates
 from extractors.evaluate import dates_compatible
+from extractors.geo import SURFACE_FORMS
 from extractors.money import find_money
 from extractors.relevance import has_commodity, has_commodity_loose, is_relevant, relevance_hits
 from extractors.types import Article, ErrorRecord, Event, Mention
@@ -54,6 +55,7 @@ UNDATED_PAST_IS_NEWS = False
 USE_SECTIONS = True
 USE_OTHER_CLAUSE_DATES = False  # a date in an unrelated clause of the sentence dates nothing  # an undated past-tense event is taken as the article's news
 LEDE = 2  # body sentences that may take the article's topic commodity (talks, agreements)
+LEDE_FOLLOW = 4  # body sentences after the lede that still tell the lede's news
 WINDOW = 2  # sentences either side in which a commodity term licenses a trigger
 
 _ABBREV = {
@@ -462,6 +464,8 @@ class EventExtractor:
         today_release = any(_TODAY.search(s.text) for s in body) or any(
             re.search(r"\btoday\b", s.text, re.IGNORECASE) for s in body[:2]
         )
+        self._short = self._short_names(segs)
+        self._lede = self._lede_news(segs, pub)
         cands: list[_Cand] = []
         seg_index = {id(s): n for n, s in enumerate(segs)}
         for i, s in enumerate(segs):
@@ -501,6 +505,53 @@ class EventExtractor:
         if title_seg is not None and title_seg.doc is not None and events:
             self._attach_headline(title_seg, segs, title_seg_index(segs), country_counts, pub, events)
         return events
+
+    def _short_names(self, segs: list[_Seg]) -> dict[str, str]:
+        """First word -> full name of the article's companies ("Kestrel" -> "Kestrel Magnetics"):
+        after the first mention, news calls a company by its first word."""
+        full: dict[str, set[str]] = {}
+        for s in segs:
+            if s.doc is None:
+                continue
+            for e in s.doc.ents:
+                if e.label_ == "COMPANY" and len(e) >= 2 and e.ent_id_ not in self.members:
+                    first = e[0].text
+                    if first[:1].isupper() and not first.isupper() and first.lower() not in ("the", "china"):
+                        full.setdefault(first, set()).add(e.ent_id_)
+        return {k: next(iter(v)) for k, v in full.items() if len(v) == 1 and k not in _COUNTRY_WORDS}
+
+    def _lede_news(self, segs: list[_Seg], pub: date) -> tuple[str, set[str], int] | None:
+        """The day and the organisations of the article's news, when the lede dates it
+        ("Acme said on Wednesday it would build ..."): (date, organisations, last lede index)."""
+        body = [(n, s) for n, s in enumerate(segs) if not s.is_title][:LEDE]
+        for _n, s in body:
+            if s.doc is None:
+                continue
+            days = [d for d in find_dates(s.text, pub, False) if d.precision == "day"]
+            days = [d for d in days if 0 <= (pub - date.fromisoformat(d.date)).days <= 3]
+            orgs = {
+                e.ent_id_ for e in s.doc.ents
+                if e.label_ in ("COMPANY", NER_ORG) or (e.label_ == "AGENCY" and e.ent_id_ not in self.members)
+            }
+            if days and orgs:
+                return days[0].date, orgs, body[-1][0]
+        return None
+
+    def _lede_dated(self, c: _Cand, i: int) -> bool:
+        """An undated past-tense deal or investment of the lede's own company, told a few
+        sentences after the lede ("To feed it, Acme signed a supply agreement with ..."),
+        happened on the lede's day: news stories unfold one announcement."""
+        lede = self._lede
+        if lede is None or c.type not in ("agreement", "investment"):
+            return False
+        day, orgs, last = lede
+        head = c.verb if c.verb is not None else c.trigger
+        if head.tag_ != "VBD" or not (last < i <= last + LEDE_FOLLOW):
+            return False
+        if not orgs & set(c.actors):
+            return False
+        c.date, c.precision, c.source = day, "day", "explicit"
+        return True
 
     def _in_lede(self, segs: list[_Seg], i: int) -> bool:
         """The first two body sentences: what the whole article is about."""
@@ -560,6 +611,13 @@ class EventExtractor:
                     continue
                 seen.add(key)
                 out.append(_Cand(typ, tok, verb, seg, now_precision=rule.now_precision))
+                if typ == "export_control_easing" and rule.type == "export_control":
+                    # "suspend the controls it announced on Oct. 9": the eased measure is
+                    # itself an event, dated by its own relative clause
+                    for rel in _dated_relative(tok, rule.support):
+                        if not self._vetoed(tok, rel, "export_control") and ("export_control", rel.i) not in seen:
+                            seen.add(("export_control", rel.i))
+                            out.append(_Cand("export_control", tok, rel, seg))
         return out
 
     def _match_rule(self, rule: _Rule, tok) -> str | None:
@@ -760,6 +818,15 @@ class EventExtractor:
                 if e.text.lower() not in self.weak:
                     strong = True
                 coms.append(eid)
+        short = getattr(self, "_short", {})
+        for t in doc if short else ():
+            # "Kestrel signed ...": a company named earlier in the article by its first word
+            if t.text in short and (t.ent_type_ in ("", "PERSON", "PLACE", NER_ORG)) and (only is None or t.i in only):
+                nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
+                if nxt is None or not nxt.text[:1].isupper():
+                    self._weak_ids.discard(t.text)
+                    actors = [a for a in actors if a != t.text]
+                    actors.append(short[t.text])
         if not strong:
             coms = [c for c in coms if c in ("critical minerals",)] if coms else []
         return list(dict.fromkeys(actors)), list(dict.fromkeys(coms))
@@ -811,12 +878,13 @@ class EventExtractor:
         if c.type in _PARTY_TYPES:
             # the parties are the signers: subjects, "with X", "X's deal" - not every country
             # the sentence names ("to reduce reliance on China", "as Chinese negotiators met")
-            roles, from_subject = _role_tokens(c)
+            roles, subj = _role_tokens(c)
             if roles:
                 before = set(self._weak_ids)
                 core = self._ents(seg, skip_venues=True, only=roles)[0]
+                by_subject = self._ents(seg, skip_venues=True, only=subj)[0] if subj else []
                 sure = [a for a in core if a not in self._weak_ids or a in before]
-                if len(sure) >= 2 or (sure and from_subject):
+                if len(sure) >= 2 or (sure and any(a in sure for a in by_subject)):
                     actors = core
         weak = set(self._weak_ids)  # organisations only the statistical NER vouches for
         c.weak = weak
@@ -842,7 +910,7 @@ class EventExtractor:
             return False  # FORMAT.md: these are acts of a government
         c.actors = actors
         c.commodities = list(dict.fromkeys(coms))
-        if not self._date(c, pub):
+        if not self._date(c, pub) and not self._lede_dated(c, i):
             return False
         if c.type in ("investment", "agreement", "stockpile", "trade_measure"):
             money = [m for m in find_money(seg.text) if not _PAREN.search(seg.text[: m.start])]
@@ -877,9 +945,13 @@ class EventExtractor:
             owner = _owner_verb(span[0], c.trigger)
             if owner is not None and owner.pos_ == "VERB" and _is_future(owner) != future:
                 d = other_tense.get((d.start, d.end), d)  # "will create ..., it said on Monday"
+            elif future and _SAID_ON.search(seg.text[: d.start]):
+                d = other_tense.get((d.start, d.end), d)  # "said on Monday it will invest"
             if owner is None or owner.i == head.i or owner.i == c.trigger.i:
                 own.append(d)
-            elif owner.i in ancestors:
+            elif owner.i in ancestors or (
+                owner.dep_ == "xcomp" and owner.tag_ == "VBG" and owner.head.i in ancestors
+            ):  # "opened bidding on Monday to buy ... for the stockpile"
                 higher.append(d)
             else:
                 other.append(d)
@@ -1183,6 +1255,25 @@ def _of_modified(tok, mods: set[str]) -> bool:
 _AGREE_VERBS = {"agree", "sign", "ink", "seal", "strike", "conclude", "reach", "finalize", "finalise"}
 
 
+_MONTH_WORD = re.compile(
+    r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?$|^\d{1,2}$", re.IGNORECASE
+)
+
+
+def _dated_relative(tok, support: set[str]) -> list:
+    """Past-tense relative clauses on a measure noun that impose it and carry a date
+    ("the restrictions that it announced on Oct. 9", "controls imposed in April")."""
+    out = []
+    for ch in tok.subtree:  # the clause may hang on the last conjunct ("... and technologies that")
+        if ch.dep_ in ("relcl", "acl") and ch.pos_ == "VERB" and ch.tag_ in ("VBD", "VBN"):
+            if ch.lemma_.lower() in support and any(
+                t.dep_ == "pobj" and t.head.lower_ in ("on", "in") and _MONTH_WORD.match(t.text)
+                for t in ch.subtree
+            ):
+                out.append(ch)
+    return out
+
+
 def _stative_agent(tok, verb) -> bool:
     """ "dysprosium, which is covered by export licensing": the measure as the agent of a
     present-tense passive describes a standing state, not a new act."""
@@ -1192,7 +1283,10 @@ def _stative_agent(tok, verb) -> bool:
     )
 
 
-_PARTY_TYPES = {"agreement", "talks"}
+_PARTY_TYPES = {"agreement", "talks", "investment"}
+_MONEY_PREPS = {"in", "into", "to", "for", "toward", "towards", "at", "near"}
+_PLACE_PREPS = {"in", "at", "near"}
+_COUNTRY_WORDS = {w for form in SURFACE_FORMS for w in form.split()}
 _ROLE_PREPS = {"with", "between", "among"}
 _CORE_DEPS = {"conj", "compound", "poss", "appos", "amod", "nmod", "cc", "det", "case", "punct", "nummod"}
 
@@ -1214,7 +1308,13 @@ def _core_tokens(head) -> list:
 
 
 def _subjects(v, depth: int = 0) -> list:
+    """Subjects of a verb; "X said it had signed": the pronoun stands for the speaker."""
     subs = [ch for ch in v.children if ch.dep_ in ("nsubj", "nsubjpass")]
+    if (
+        subs and all(x.tag_ == "PRP" for x in subs) and v.dep_ == "ccomp"
+        and v.head.lemma_.lower() in _REPORT and depth < 3
+    ):
+        return _subjects(v.head, depth + 1)
     for ch in v.children:
         if ch.dep_ == "agent":
             subs += [x for x in ch.children if x.dep_ == "pobj"]
@@ -1223,23 +1323,43 @@ def _subjects(v, depth: int = 0) -> list:
     return subs
 
 
-def _role_tokens(c: _Cand) -> tuple[set[int], bool]:
+def _role_tokens(c: _Cand) -> tuple[set[int], set[int]]:
     """Token indices of the trigger's parties (subject, "with"/"between" objects, the
-    noun's possessors and compounds) and whether the subject slot is filled."""
+    noun's possessors and compounds) and, of those, the subject's."""
     trig = c.trigger
     verb = c.verb if c.verb is not None else trig
+    while trig.dep_ == "compound" and trig.head.i != trig.i:
+        trig = trig.head  # "an offtake agreement with X": the phrase is headed by "agreement"
     heads = []
     subs = _subjects(verb) if verb.pos_ in ("VERB", "AUX") else []
     subj_idx = {t.i for h in subs for t in _core_tokens(h)}
     heads += subs
-    for x in {verb.i: verb, trig.i: trig}.values():
-        for ch in x.children:
-            if ch.dep_ == "prep" and ch.lower_ in _ROLE_PREPS:
-                heads += [p for p in ch.children if p.dep_ == "pobj"]
+    preps = [ch for ch in verb.children if ch.dep_ == "prep"]
+    if trig.i != verb.i:  # "a memorandum on exploration with South Korea"
+        clause = {t.i for ch in trig.children if ch.dep_ in ("relcl", "acl") for t in ch.subtree}
+        preps += [t for t in trig.subtree if t.dep_ == "prep" and t.i not in clause]
+    for ch in preps:
+        if ch.lower_ in _ROLE_PREPS:
+            heads += [p for p in ch.children if p.dep_ == "pobj"]
+    if verb.pos_ == "VERB":  # "met Xi", "held US-China talks"
+        heads += [ch for ch in verb.children if ch.dep_ == "dobj"]
+    if c.type == "investment":
+        # the investor (subject), the recipient ("lend $X to Acme", "invest in Acme") and
+        # where the plant is ("a refinery in Finland"), not where its ore comes from
+        owners = [verb, *(ch for ch in verb.children if ch.dep_ == "dobj")]  # "$300m to Acme"
+        objs = [p for o in owners for ch in o.children
+                if ch.dep_ in ("prep", "dative") and ch.lower_ in _MONEY_PREPS
+                for p in ch.children if p.dep_ == "pobj"]
+        if trig.i != verb.i:
+            objs.append(trig)
+        for o in list(objs):
+            objs += [p for ch in o.children if ch.dep_ == "prep" and ch.lower_ in _PLACE_PREPS
+                     for p in ch.children if p.dep_ == "pobj"]
+        heads += objs
     if trig.pos_ in ("NOUN", "PROPN"):
         heads += [ch for ch in trig.children if ch.dep_ in ("poss", "compound", "amod", "nmod")]
     idx = {t.i for h in heads for t in _core_tokens(h)}
-    return idx, bool(subj_idx)
+    return idx, subj_idx
 
 
 def _not_an_investment(c: _Cand, types: set[str]) -> bool:
@@ -1364,6 +1484,11 @@ def _purpose_elsewhere(verb) -> bool:
     return False
 
 
+# "said on Monday (that) it will ...": the date is the statement's, in the past
+_SAID_ON = re.compile(
+    r"\b(?:said|announced|told \w+|stated|confirmed|disclosed|reported)\s+(?:on\s+|late\s+|early\s+)?$",
+    re.IGNORECASE,
+)
 _REPORT = {"say", "announce", "confirm", "state", "tell", "add", "note", "declare", "decide", "agree"}
 
 

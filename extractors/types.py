@@ -171,6 +171,7 @@ class FetchSettings:
     max_retry_after: float = 30.0  # longest Retry-After we wait within a run
     allow_hosts: list[str] = field(default_factory=list)  # "host:port" allowed though private
     respect_robots: bool = True
+    extract_workers: int = 2  # processes for trafilatura (CPU-bound); 0 = in threads of this process
     contact: str = "https://github.com/reewatch/reewatch"
     user_agent: str = ""  # default built from version and contact
 

@@ -12,7 +12,9 @@ upsert inside one transaction per batch.
 
 from __future__ import annotations
 
+import contextvars
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -136,6 +138,19 @@ def _process_unprocessed(con: Any, settings: Settings, run_id: str, summary: Run
         summary.updated_events += len(result.updated_event_ids)
 
 
+def _store_batch(con: Any, batch: ArticleBatch, settings: Settings, run_id: str,
+                 summary: RunSummary, now: datetime) -> None:
+    """Land one fetched batch: new articles, pages to retry later, and every error."""
+    inserted = set(store.store_articles(con, batch.articles, run_id))
+    store.drop_pending(con, [a.url for a in batch.articles])
+    store.save_pending(con, batch.retry, batch.errors, now, backoff=timedelta(minutes=settings.page_retry_minutes))
+    store.record_errors(con, run_id, batch.errors)
+    summary.new_articles += len(inserted)
+    summary.fallback_articles += sum(a.extraction == "feed" for a in batch.articles if a.id in inserted)
+    summary.articles_retry_later += len(batch.retry)
+    summary.article_errors += len(batch.errors)
+
+
 def _give_up_on_pages(con: Any, settings: Settings, run_id: str, summary: RunSummary) -> None:
     """Pages that kept failing transiently: keep what the feed said about them instead."""
     exhausted = store.exhausted_pending(con, settings.page_max_attempts)
@@ -187,19 +202,23 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
         _process_unprocessed(con, settings, run_id, summary, now)
 
         todo = _entries_to_fetch(con, polls, now, settings.page_max_attempts)
-        for start in range(0, len(todo), settings.article_batch):
-            chunk = todo[start:start + settings.article_batch]
-            batch = fetch_articles_task(chunk, settings)
-            inserted = store.store_articles(con, batch.articles, run_id)
-            store.drop_pending(con, [a.url for a in batch.articles])
-            store.save_pending(con, batch.retry, batch.errors, now, backoff=timedelta(minutes=settings.page_retry_minutes))
-            store.record_errors(con, run_id, batch.errors)
-            failpoint("fetch.after_batch")
-            summary.new_articles += len(inserted)
-            summary.fallback_articles += sum(a.extraction == "feed" for a in batch.articles if a.id in set(inserted))
-            summary.articles_retry_later += len(batch.retry)
-            summary.article_errors += len(batch.errors)
-            _process_unprocessed(con, settings, run_id, summary, now)
+        chunks = [todo[i:i + settings.article_batch] for i in range(0, len(todo), settings.article_batch)]
+        # Download and extract chunk k+1 (threads + extraction processes) while
+        # spaCy works on chunk k here: the two CPU-heavy stages use both cores.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reewatch-fetch") as fetcher:
+
+            def fetch(chunk: list[FeedEntry]) -> Future[ArticleBatch]:
+                # copy_context carries the Prefect run context into the thread, so the
+                # task run is recorded under this flow run (what Prefect's own runner does).
+                return fetcher.submit(contextvars.copy_context().run, fetch_articles_task, chunk, settings)
+
+            ahead = fetch(chunks[0]) if chunks else None
+            for k in range(len(chunks)):
+                batch = ahead.result() if ahead is not None else ArticleBatch()
+                ahead = fetch(chunks[k + 1]) if k + 1 < len(chunks) else None
+                _store_batch(con, batch, settings, run_id, summary, now)
+                failpoint("fetch.after_batch")
+                _process_unprocessed(con, settings, run_id, summary, now)
 
         store.save_feed_states(con, new_states)  # only now: a kill before this re-polls in full
         _give_up_on_pages(con, settings, run_id, summary)

@@ -183,7 +183,10 @@ def org_entities(doc: Doc) -> Doc:
     headline = _headline_like(doc)
     agency_country: dict[tuple[int, int], str] = {}
     keep: list[Span] = []
+    skip: set[int] = set()
     for e in doc.ents:
+        if e.start in skip:
+            continue
         if e.ent_id_:  # the domain ruler's entity: it wins
             keep.append(e)
             continue
@@ -206,7 +209,15 @@ def org_entities(doc: Doc) -> Doc:
                 continue
             words = set(re.findall(r"[a-z]+", low))
             if words & _GOV_WORDS or _GOV_PHRASES.search(low):
-                span = Span(doc, e.start, e.end, label="AGENCY", span_id=name)
+                end = e.end
+                if end < len(doc) and doc[end].ent_type_ == "GPE" and doc[end].ent_id_ and doc[end].ent_iob_ == "B":
+                    # "Export Development Canada": the country closes the agency's name
+                    nxt = next(x for x in doc.ents if x.start == end)
+                    end = nxt.end
+                    name = _strip_name(doc[e.start:end].text)
+                    keep = [k for k in keep if k.start != nxt.start]
+                    skip.add(nxt.start)
+                span = Span(doc, e.start, end, label="AGENCY", span_id=name)
                 code = _agency_country(doc, span)
                 if code:
                     agency_country[(span.start_char, span.end_char)] = code
