@@ -12,7 +12,12 @@ Pipeline per batch of articles:
    a trigger verb needs its object ("curbed exports"); modality, negation and
    conditional clauses (models/patterns/modality.jsonl) veto a trigger;
 5. arguments: actors (ISO codes via the entity ruler; agencies add their country,
-   groups such as the G7 their members; venues "in Tokyo" are not parties),
+   groups such as the G7 their members; venues "in Tokyo" are not parties; companies
+   and agencies no list holds come from spaCy NER and company-name shapes, see
+   models/orgs.py; for agreements, talks and investments the parties are read off the
+   parse - subjects, "with X", "X's deal", the recipient and the plant's place - not
+   every country the sentence names; a company called by its first word later in the
+   article keeps its full name),
    commodities (in the sentence, else within two sentences of the same section for
    talks / agreements / controls, else the headline), money (extractors.money), and
    the date of the trigger's own clause (extractors.dates), else of a governing

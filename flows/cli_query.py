@@ -176,6 +176,7 @@ def events_cmd(
     companies: Annotated[list[str] | None, typer.Option("--company", help="Organisation actor (repeatable), e.g. Lynas.")] = None,
     min_amount: Annotated[float | None, typer.Option("--min-amount", help="Only events with an amount at least this (in its own currency).")] = None,
     fmt: FormatOpt = Format.table,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most N events (default: 100 in a table, all in json/csv).")] = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -185,15 +186,23 @@ def events_cmd(
         countries=country_codes(countries), commodities=commodities, companies=companies,
         min_amount=min_amount,
     )
+    if limit is None and fmt is Format.table:
+        limit = TABLE_LIMIT
     with reader(config, db) as con:
-        rows = queries.list_events(con, **filters)
-    records = [render.event_record(r) for r in rows]
+        rows = queries.list_events(con, **filters, limit=limit + 1 if limit else None)
+    more = limit is not None and len(rows) > limit
+    rows = rows[:limit] if limit else rows
     if fmt is Format.json:
-        _emit(render.to_json(records))
+        _emit(render.to_json([render.event_record(r) for r in rows]))
     elif fmt is Format.csv:
-        _emit(render.to_csv(records, render.RECORD_FIELDS))
+        _emit(render.to_csv([render.event_record(r) for r in rows], render.RECORD_FIELDS))
     else:
         console.print(render.events_table(rows, "new events" if new else "events"))
+        if more:
+            console.print(f"[dim]showing the first {limit}; use --limit N, a filter, or --format csv for all[/dim]")
+
+
+TABLE_LIMIT = 100  # a terminal table of thousands of rows helps nobody and takes seconds to draw
 
 
 @app.command("timeline", rich_help_panel="Query the warehouse")
