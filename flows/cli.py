@@ -140,14 +140,16 @@ def demo(
     if not events:
         console.print("no new events in this run")
     for e in sorted(events, key=lambda e: (e.get("date") or "", e.get("type") or "")):
-        console.print(f"[bold]{e.get('date') or '?':<10}[/bold] [cyan]{e['type']:<22}[/cyan] {e.get('summary') or ''}")
+        console.print(f"[bold]{e.get('date') or '?':<10}[/bold] [cyan]{e['type']:<22}[/cyan] {e.get('summary') or ''}",
+                      soft_wrap=True, highlight=False)
     console.rule("Alerts")
     urls = os.environ.get("REEWATCH_ALERT_URLS", "").split()
     if not pending:
         console.print("no new alerts")
     for a in pending:
         verb = "sent" if a["status"] == "sent" else ("would send" if not urls else a["status"])
-        console.print(f"{verb}: [{a['rule']}] {a.get('summary') or a['event_id']}")
+        console.print(f"{verb}: [{a['rule']}] {a.get('summary') or a['event_id']}", soft_wrap=True,
+                      highlight=False, markup=False)
     if pending and not urls:
         console.print("(set REEWATCH_ALERT_URLS to apprise URLs to deliver them)")
 
