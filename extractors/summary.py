@@ -7,8 +7,37 @@ mapping with the keys of the `events` table; no I/O.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+ENTITY_PATTERNS = Path(__file__).resolve().parents[1] / "models" / "patterns" / "entities.jsonl"
+
+
+@lru_cache(maxsize=1)
+def agency_countries() -> dict[str, str]:
+    """Agency id -> its country code, from the domain entity patterns (MOFCOM -> CN)."""
+    out: dict[str, str] = {}
+    if ENTITY_PATTERNS.exists():
+        for line in ENTITY_PATTERNS.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if row.get("label") == "AGENCY" and row.get("country") and row.get("id"):
+                    out[str(row["id"])] = str(row["country"])
+    return out
+
+
+def headline_actors(actors: Sequence[str]) -> list[str]:
+    """Actors worth naming in a headline: an agency is left out when its country is named.
+
+    "China and MOFCOM expand ..." says no more than "China expands ..."; the agency
+    stays in the event's actors for filters and SQL.
+    """
+    present = set(actors)
+    agencies = agency_countries()
+    return [a for a in actors if agencies.get(a) not in present]
 
 # Short display names: headlines read "US and Japan", not "US and JP".
 COUNTRY_NAMES: dict[str, str] = {
@@ -90,7 +119,8 @@ def headline(event: Mapping[str, Any]) -> str:
     Built from the fields rather than taken from an article so that every event
     reads alike and the line never claims more than the warehouse knows.
     """
-    actors = [actor_name(a) for a in event.get("actors") or []]
+    raw = headline_actors(list(event.get("actors") or []))
+    actors = [actor_name(a) for a in raw]
     who = join_words(actors[:4]) + (" and others" if len(actors) > 4 else "") or "Unnamed parties"
     commodities = list(event.get("commodities") or []) or ["critical minerals"]
     c = join_words(commodities[:3])
@@ -101,7 +131,6 @@ def headline(event: Mapping[str, Any]) -> str:
     amount = money(event.get("amount"), event.get("currency"))
     if kind == "investment" and amount:
         # Companies invest; the countries among the actors say where ("in Malaysia").
-        raw = list(event.get("actors") or [])
         orgs = [a for a in raw if not is_country(a)]
         places = [place_name(a) for a in raw if is_country(a)]
         if orgs and places:

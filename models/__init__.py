@@ -92,13 +92,10 @@ def entity_patterns(nlp) -> list[dict[str, Any]]:
             row["label"] in ("COMPANY", "AGENCY", "ORG", "LEADER")
             and " " not in text and text[:1].isupper()
         )
-        pats.append(
-            {
-                "label": row["label"],
-                "pattern": _token_pattern(nlp, row["pattern"], case),
-                "id": row["id"],
-            }
-        )
+        # case-insensitive rows are phrase patterns (PhraseMatcher on LOWER: one hash lookup
+        # per token instead of the token Matcher's per-pattern state machine; same matches)
+        pattern: Any = _token_pattern(nlp, text, True) if case else text
+        pats.append({"label": row["label"], "pattern": pattern, "id": row["id"]})
     for form in SURFACE_FORMS:
         code = country_code(form)
         if code is None:
@@ -106,6 +103,85 @@ def entity_patterns(nlp) -> list[dict[str, Any]]:
         case = True  # country names are capitalised in running text ("polish", "turkey" are not)
         pats.append({"label": "GPE", "pattern": _token_pattern(nlp, form, case), "id": code})
     return pats
+
+
+def _orth_phrase_matcher(nlp, ruler, token_pats: list[dict[str, Any]]):
+    """The case-sensitive rows as a PhraseMatcher on ORTH, to stand in for the ruler's token
+    Matcher. Why: every such row is an exact token sequence, and the token Matcher walks a
+    state machine per pattern and token (most of the ruler's time); the phrase matcher does one
+    lookup per token and yields the same (key, start, end) matches under the same keys."""
+    from spacy.matcher import PhraseMatcher
+    from spacy.tokens import Doc
+
+    pm = PhraseMatcher(nlp.vocab, attr="ORTH")
+    for p in token_pats:
+        if not all(list(tok) == ["ORTH"] for tok in p["pattern"]):
+            raise ValueError(f"ruler pattern is not a plain ORTH sequence: {p!r}")
+        key = ruler._create_label(p["label"], p["id"])
+        pm.add(key, [Doc(nlp.vocab, words=[tok["ORTH"] for tok in p["pattern"]])])
+    return pm
+
+
+def _fast_attribute_ruler(nlp) -> None:
+    """Give the model's attribute_ruler a faster `match` with the same output.
+
+    Why: its 179 patterns run through the token Matcher on every token (16% of spaCy time).
+    Most are one token with a TAG and/or LOWER constraint (a tag map and lemma exceptions),
+    which dict lookups decide; the rest (DEP, regex, NOT_IN, two-token patterns) stay in a
+    small Matcher under their own keys. Matches are sorted exactly as AttributeRuler.match
+    sorts them, so set_annotations applies them in the same order.
+    """
+    if "attribute_ruler" not in nlp.pipe_names:
+        return
+    from spacy.matcher import Matcher
+
+    ar = nlp.get_pipe("attribute_ruler")
+    strings = nlp.vocab.strings
+    slow = Matcher(nlp.vocab)
+    by_tag: dict[str, list[tuple[int, frozenset[str] | None]]] = {}
+    by_lower: dict[str, list[int]] = {}
+
+    def allowed(v: Any) -> frozenset[str] | None:
+        if isinstance(v, str):
+            return frozenset([v])
+        if isinstance(v, dict) and list(v) == ["IN"] and all(isinstance(x, str) for x in v["IN"]):
+            return frozenset(v["IN"])
+        return None
+
+    for n, row in enumerate(ar.patterns):
+        key = str(n)
+        m_id = strings.add(key)
+        if ar.matcher.get(key) is None or len(ar.matcher.get(key)[1]) != len(row["patterns"]):
+            raise ValueError(f"attribute_ruler key {key} does not hold pattern {n}")
+        pats = row["patterns"]
+        tok = pats[0][0] if len(pats) == 1 and len(pats[0]) == 1 else None
+        tags = allowed(tok["TAG"]) if tok and "TAG" in tok else None
+        lowers = allowed(tok["LOWER"]) if tok and "LOWER" in tok else None
+        fast = (
+            tok is not None and set(tok) <= {"TAG", "LOWER"}
+            and ("TAG" not in tok or tags is not None) and ("LOWER" not in tok or lowers is not None)
+        )
+        if not fast:
+            slow.add(key, pats)
+        elif tags is not None:
+            for t in tags:
+                by_tag.setdefault(t, []).append((m_id, lowers))
+        else:
+            for low in lowers or ():
+                by_lower.setdefault(low, []).append(m_id)
+
+    def match(doc):
+        out = [(int(strings[m]), m, s, e) for m, s, e in slow(doc, allow_missing=True)]
+        for i, t in enumerate(doc):
+            for m_id, lowers in by_tag.get(t.tag_, ()):
+                if lowers is None or t.lower_ in lowers:
+                    out.append((int(strings[m_id]), m_id, i, i + 1))
+            for m_id in by_lower.get(t.lower_, ()):
+                out.append((int(strings[m_id]), m_id, i, i + 1))
+        out.sort()
+        return out
+
+    ar.match = match
 
 
 def add_domain_pipes(nlp) -> None:
@@ -118,9 +194,11 @@ def add_domain_pipes(nlp) -> None:
     if RULER_NAME not in nlp.pipe_names:
         ruler = nlp.add_pipe(
             "entity_ruler", name=RULER_NAME, before="ner" if has_ner else None,
-            config={"overwrite_ents": True},
+            config={"overwrite_ents": True, "phrase_matcher_attr": "LOWER"},
         )
-        ruler.add_patterns(entity_patterns(nlp))
+        pats = entity_patterns(nlp)
+        ruler.add_patterns(pats)
+        ruler.matcher = _orth_phrase_matcher(nlp, ruler, [p for p in pats if isinstance(p["pattern"], list)])
     if ORG_NAME not in nlp.pipe_names:
         nlp.add_pipe("ree_org_entities", name=ORG_NAME, last=True)
 
@@ -132,6 +210,7 @@ def load_nlp():
     more companies and agencies than models/patterns can list.
     """
     nlp = _load_base()
+    _fast_attribute_ruler(nlp)
     add_domain_pipes(nlp)
     return nlp
 

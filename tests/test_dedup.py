@@ -255,3 +255,13 @@ def test_stored_summary_is_the_shared_headline() -> None:
     assert headline(fields) == "US and Japan sign a critical-minerals agreement worth $8.5 billion"
     export = stored(ev(actors=("CN",), type_="export_control", commodities=("gallium",)), "e")
     assert headline(export) == "China expands export controls on gallium"
+
+
+def test_headline_leaves_out_an_agency_whose_country_is_named() -> None:
+    from extractors.summary import headline
+
+    assert headline({"type": "export_control", "actors": ["CN", "MOFCOM"], "commodities": ["rare earths"]}) == (
+        "China expands export controls on rare earths"
+    )
+    # Without its country the agency is the only party named: keep it.
+    assert headline({"type": "export_control", "actors": ["MOFCOM"], "commodities": ["gallium"]}).startswith("MOFCOM")
