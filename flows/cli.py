@@ -152,6 +152,8 @@ def demo(
                       highlight=False, markup=False)
     if pending and not urls:
         console.print("(set REEWATCH_ALERT_URLS to apprise URLs to deliver them)")
+    console.print(f"\nExplore: reewatch events --db {db} | reewatch timeline --db {db} | "
+                  f"reewatch report --db {db} --html report.html", soft_wrap=True, highlight=False)
 
 
 def _alerts_toml(alerts: Any) -> str:
