@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -281,13 +282,18 @@ def predict_lines(
     return {a.id: [e.to_format() for e in evs] for a, evs in zip(articles, results, strict=True)}
 
 
-def extract_file(in_path: str | Path, out_path: str | Path, extractor: _Extractor) -> int:
-    """Write one `{"id", "events"}` JSON line per input article; returns the article count."""
+def extract_file(in_path: str | Path, out_path: str | Path | None, extractor: _Extractor) -> int:
+    """Write one `{"id", "events"}` JSON line per input article (to stdout when `out_path`
+    is None); returns the article count."""
     lines = read_jsonl(in_path)
     preds = predict_lines(lines, extractor)
-    with open(out_path, "w", encoding="utf-8") as fh:
-        for x in lines:
-            fh.write(json.dumps({"id": x["id"], "events": preds[str(x["id"])]}) + "\n")
+    out = [json.dumps({"id": x["id"], "events": preds[str(x["id"])]}) + "\n" for x in lines]
+    if out_path is None:
+        sys.stdout.writelines(out)
+        sys.stdout.flush()
+    else:
+        with open(out_path, "w", encoding="utf-8") as fh:
+            fh.writelines(out)
     return len(lines)
 
 

@@ -84,3 +84,25 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert "configuration error" in res.stderr and "timeot" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_extract_writes_format_lines_to_stdout_and_file(tmp_path: Path) -> None:
+    import json
+
+    src = tmp_path / "articles.jsonl"
+    src.write_text(json.dumps({
+        "id": "a1", "title": "Ottawa and Canberra sign minerals pact", "published": "2026-03-04",
+        "text": "Canada and Australia signed a critical minerals agreement on Tuesday to develop "
+                "rare earth processing, the two governments said.",
+    }) + "\n" + json.dumps({"id": "a2", "title": "Rain at the weekend", "published": "2026-03-04",
+                            "text": "Heavy rain is expected on Saturday across the region."}) + "\n")
+    out = reewatch("extract", str(src))
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x["id"] for x in lines] == ["a1", "a2"] and lines[1]["events"] == []
+    (event,) = lines[0]["events"]
+    assert event["type"] == "agreement" and sorted(event["actors"]) == ["AU", "CA"]
+    assert event["date"] == "2026-03-03" and event["date_precision"] == "day"
+    dest = tmp_path / "out.jsonl"
+    assert reewatch("extract", str(src), "-o", str(dest)).returncode == 0
+    assert [json.loads(x) for x in dest.read_text().splitlines()] == lines
