@@ -421,6 +421,10 @@ class EventExtractor:
                 if s.is_title or _is_cand(segs, i, title_com, self.hint)
                 or (i in lede and self.hint.search(s.text) and not _FURNITURE.search(s.text))
             ]
+            if all(s.is_title for s in chosen):
+                # events come only from body sentences (a headline merely joins one), so an
+                # article whose only candidate is its title yields none: skip its parse
+                chosen = []
             budget = MAX_PARSE_CHARS
             for seg in chosen[:MAX_CANDIDATES]:
                 budget -= len(seg.text)
