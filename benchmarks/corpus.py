@@ -1,7 +1,7 @@
 """A reproducible news corpus for the benchmark, built at run time from ../shared.
 
-Why built, not stored: the project may not carry article texts from /work/shared
-(TEAM_NOTES), and 10,000 pages would be megabytes of fixtures. Instead the
+Why built, not stored: the project never carries article texts from ../shared,
+and 10,000 pages would be megabytes of fixtures. Instead the
 sources are read at run time and each corpus item is a small, seeded recipe
 (which source, which filler paragraphs, which date shift) that `render_page`
 turns into HTML on demand, identically in every process (the loopback server
