@@ -44,11 +44,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import models
 from extractors.dates import DateMention, date_header, find_dates
 from extractors.evaluate import dates_compatible
 from extractors.geo import SURFACE_FORMS
 from extractors.money import find_money
-from extractors.relevance import has_commodity, has_commodity_loose, is_relevant, relevance_hits
+from extractors.relevance import has_commodity, has_commodity_loose, relevance_hits
 from extractors.types import Article, ErrorRecord, Event, Mention
 from models.orgs import AGENCY_COUNTRY, NER_ORG
 
@@ -62,6 +63,8 @@ USE_OTHER_CLAUSE_DATES = False  # a date in an unrelated clause of the sentence 
 LEDE = 2  # body sentences that may take the article's topic commodity (talks, agreements)
 LEDE_FOLLOW = 4  # body sentences after the lede that still tell the lede's news
 WINDOW = 2  # sentences either side in which a commodity term licenses a trigger
+ACTOR_LOOKBACK = 3  # earlier sentences that may name an event's parties
+STAGED_NER = True  # statistical NER only on sentences near a trigger (see EventExtractor._parse)
 
 _ABBREV = {
     "mr",
@@ -380,8 +383,6 @@ class EventExtractor:
     """Find FORMAT.md events in articles. Load once, call `extract` on batches."""
 
     def __init__(self, nlp=None) -> None:
-        import models
-
         try:
             self.nlp = nlp if nlp is not None else models.load_nlp()
         except models.ModelNotAvailableError as exc:
@@ -390,6 +391,10 @@ class EventExtractor:
             models.add_domain_pipes(self.nlp)
         self.rules, self.modality = _load_rules()
         self.hint = _hint_regex(self.rules)
+        self.rules_by_word: dict[str, tuple[int, ...]] = {}  # lemma -> its rules, in rule order
+        for n, rule in enumerate(self.rules):
+            for lem in rule.lemmas:
+                self.rules_by_word[lem] = (*self.rules_by_word.get(lem, ()), n)
         self.ruler = self.nlp.get_pipe(models.RULER_NAME)
         self.easing_nouns = {
             lem for r in self.rules if r.type == "export_control_easing" and r.cue == "noun"
@@ -408,14 +413,15 @@ class EventExtractor:
         plans: list[list[_Seg] | None] = []
         to_parse: list[_Seg] = []
         for art in articles:
-            if not (art.text or art.title) or _pub_date(art) is None or not is_relevant(art):
+            hits = relevance_hits(art) if (art.text or art.title) and _pub_date(art) is not None else 0
+            if hits < 1:  # the relevance gate (extractors.relevance.is_relevant), counted once
                 # no publication or fetch date: relative dates cannot be resolved, so no events
                 plans.append(None)
                 continue
             segs = segment(art)
             title_com = any(s.is_title and s.commodity for s in segs)
             lede = {n for n, x in enumerate(segs) if not x.is_title}
-            lede = set(sorted(lede)[:LEDE]) if relevance_hits(art) >= 3 else set()
+            lede = set(sorted(lede)[:LEDE]) if hits >= 3 else set()
             chosen = [
                 s for i, s in enumerate(segs)
                 if s.is_title or _is_cand(segs, i, title_com, self.hint)
@@ -432,10 +438,7 @@ class EventExtractor:
                     break
                 to_parse.append(seg)
             plans.append(segs)
-        for seg, doc in zip(
-            to_parse, self.nlp.pipe([s.text for s in to_parse], batch_size=64), strict=True
-        ):
-            seg.doc = doc
+        self._parse(to_parse, [p for p in plans if p is not None])
         out: list[list[Event]] = []
         self.last_errors = []
         for art, segs in zip(articles, plans, strict=True):
@@ -456,6 +459,45 @@ class EventExtractor:
                     )
                 )
         return out
+
+    def _parse(self, to_parse: list[_Seg], plans: list[list[_Seg]]) -> None:
+        """Parse the candidate sentences; run the statistical NER only where it can matter.
+
+        Why: NER is over half of spaCy's time, and most candidate sentences hold no trigger.
+        Stage one runs everything but NER (the parse and the domain ruler); a sentence whose
+        NER-less parse shows a trigger, the three sentences before it (where its parties may be
+        named), the lede and the title then get NER (ner does not read the parse, so running it
+        afterwards gives the same entities as the full pipeline); other sentences keep their
+        ruler and company-shape entities only.
+        """
+        if not to_parse:
+            return
+        nlp = self.nlp
+        if not STAGED_NER or "ner" not in nlp.pipe_names:
+            for seg, doc in zip(to_parse, nlp.pipe([s.text for s in to_parse], batch_size=64), strict=True):
+                seg.doc = doc
+            return
+        ner, org = nlp.get_pipe("ner"), nlp.get_pipe(models.ORG_NAME)
+        first = [n for n in nlp.pipe_names if n not in ("ner", models.ORG_NAME)]
+        with nlp.select_pipes(enable=first):
+            bare = dict(zip(map(id, to_parse), nlp.pipe([s.text for s in to_parse], batch_size=64), strict=True))
+        wanted: list[_Seg] = []
+        for segs in plans:
+            want: set[int] = set()
+            body = [n for n, s in enumerate(segs) if not s.is_title]
+            want.update(body[:LEDE])
+            for n, s in enumerate(segs):
+                doc = bare.get(id(s))
+                if doc is None:
+                    continue
+                s.doc = org(doc.copy())  # the probe: what the rules see without NER
+                if s.is_title:
+                    want.add(n)
+                elif self._triggers(s):
+                    want.update(range(max(0, n - ACTOR_LOOKBACK), n + 1))
+            wanted += [segs[n] for n in sorted(want) if id(segs[n]) in bare]
+        for seg, doc in zip(wanted, ner.pipe([bare[id(s)] for s in wanted], batch_size=64), strict=True):
+            seg.doc = org(doc)
 
     # ---------------------------------------------------------------- article
     def _article_events(self, art: Article, segs: list[_Seg]) -> list[Event]:
@@ -601,11 +643,12 @@ class EventExtractor:
         doc = seg.doc
         out: list[_Cand] = []
         seen: set[tuple[str, int]] = set()
+        by_word = self.rules_by_word
         for tok in doc:
-            lem = tok.lemma_.lower()
-            for rule in self.rules:
-                if lem not in rule.lemmas and tok.lower_ not in rule.lemmas:
-                    continue
+            lem, low = tok.lemma_.lower(), tok.lower_
+            hits = by_word.get(lem, ()) if lem == low else sorted({*by_word.get(lem, ()), *by_word.get(low, ())})
+            for n in hits:
+                rule = self.rules[n]
                 if rule.article_requires is not None and not seg.article_has(rule.article_requires):
                     continue
                 self._support_used = None
@@ -901,7 +944,7 @@ class EventExtractor:
         if not [a for a in actors if a not in weak]:
             # no sure party in the sentence: the nearest earlier sentence (or the headline) that names one
             found: list[str] = []
-            for x in reversed(segs[max(0, i - 3) : i]):
+            for x in reversed(segs[max(0, i - ACTOR_LOOKBACK) : i]):
                 if not x.is_title:
                     found = [a for a in self._ents(x)[0] if a not in self._weak_ids]
                     if found:
