@@ -17,16 +17,17 @@ import html
 import multiprocessing
 import os
 import re
-import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import charset_normalizer
 import trafilatura
 
+from extractors import relevance
 from extractors.http import HTML_ACCEPT, BadContent, Fetcher, FetchError, run_async
 from extractors.types import Article, ErrorRecord, FeedEntry, FetchSettings
 
@@ -186,12 +187,21 @@ def _as_datetime(value: str | None) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+def skipped_article(entry: FeedEntry, raw_html_gz: bytes) -> Article:
+    """A page that names no critical mineral: the feed's title and summary stand for its text
+    and the raw HTML is kept, so nothing is lost if the gate ever widens."""
+    article = feed_article(entry, "", raw_html_gz=raw_html_gz)
+    article.extraction, article.fallback_reason = "skipped", None
+    return article
+
+
 def extract_article(
     body: bytes,
     url: str,
     content_type: str | None,
     charset: str | None,
     entry: FeedEntry | None,
+    extract_all: bool = True,
 ) -> Article:
     """Text and metadata of one fetched page (pure).
 
@@ -199,6 +209,8 @@ def extract_article(
     MIN_TEXT_CHARS of text; without an entry that case raises BadContent.
     The article's URL is the entry's canonical URL when there is one, so the
     article id does not change when a site changes its redirects.
+    With extract_all False, a page whose markup names no critical mineral is not run
+    through trafilatura (four fifths of its cost on general news): see skipped_article.
     """
     article_url = entry.url if entry else url
     not_html = sniff_kind(body, content_type)
@@ -209,6 +221,10 @@ def extract_article(
         return feed_article(entry, reason)
     text_html, _codec_used = decode_html(body, charset)
     raw_gz = gzip.compress(body, compresslevel=6)
+    if not extract_all and entry is not None and not (
+        relevance.has_commodity(entry.title) or relevance.markup_may_mention(text_html)
+    ):
+        return skipped_article(entry, raw_gz)
     doc = trafilatura.bare_extraction(
         text_html, url=url, with_metadata=True, include_comments=False, include_tables=True
     )
@@ -250,26 +266,29 @@ _POOLS: dict[int, ProcessPoolExecutor] = {}
 def _die_with_parent(parent: int) -> None:
     """Extraction workers end when the run that started them ends, even by SIGKILL.
 
-    Linux delivers SIGKILL to the worker when its parent dies (prctl
-    PR_SET_PDEATHSIG); elsewhere a daemon thread watches the parent's pid.
+    A daemon thread in the worker checks four times a second that its parent lives. Why
+    not prctl(PR_SET_PDEATHSIG): Linux sends that signal when the *thread* that started
+    the worker exits, and the pool outlives the fetch thread that first used it
+    (`reewatch serve` runs one flow a day in the same process).
     """
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # 1 = PR_SET_PDEATHSIG
-            if os.getppid() != parent:  # the parent died before prctl took effect
-                os._exit(1)
-            return
-    except (OSError, AttributeError):
-        pass
 
     def watch() -> None:
         while os.getppid() == parent:
-            time.sleep(1.0)
+            time.sleep(0.25)
         os._exit(1)
 
-    threading.Thread(target=watch, daemon=True).start()
+    threading.Thread(target=watch, daemon=True, name="reewatch-parent-watch").start()
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+    atexit.register(pool.shutdown, wait=False, cancel_futures=True)
+    return pool
 
 
 def extraction_pool(workers: int) -> ProcessPoolExecutor | None:
@@ -277,24 +296,38 @@ def extraction_pool(workers: int) -> ProcessPoolExecutor | None:
 
     Extraction is pure CPU work under the GIL; worker processes let it run beside
     downloads and spaCy on another core. Workers are spawned (not forked), so they
-    never inherit the parent's threads, sockets or loaded models.
+    never inherit the parent's threads, sockets or loaded models. A pool broken by a
+    dead worker is replaced.
     """
     if workers <= 0:
         return None
     pool = _POOLS.get(workers)
-    if pool is None:
-        pool = _POOLS[workers] = ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_die_with_parent,
-            initargs=(os.getpid(),),
-        )
-        atexit.register(pool.shutdown, wait=False, cancel_futures=True)
+    if pool is None or getattr(pool, "_broken", False):
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        pool = _POOLS[workers] = _new_pool(workers)
+    return pool
+
+
+def _replace_pool(broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+    """The pool to use instead of `broken` (made once, however many pages saw it break)."""
+    workers = next((n for n, p in _POOLS.items() if p is broken), None)
+    if workers is None:  # already replaced by another page of the batch
+        workers = broken._max_workers  # type: ignore[attr-defined]
+    elif _POOLS[workers] is broken:
+        broken.shutdown(wait=False, cancel_futures=True)
+        _POOLS[workers] = _new_pool(workers)
+    pool = extraction_pool(workers)
+    assert pool is not None
     return pool
 
 
 async def fetch_article(
-    fetcher: Fetcher, entry: FeedEntry, batch: ArticleBatch, pool: ProcessPoolExecutor | None = None
+    fetcher: Fetcher,
+    entry: FeedEntry,
+    batch: ArticleBatch,
+    pool: ProcessPoolExecutor | None = None,
+    extract_all: bool = True,
 ) -> None:
     """Fetch and extract one entry, adding the outcome to `batch`."""
     try:
@@ -309,16 +342,26 @@ async def fetch_article(
             batch.articles.append(feed_article(entry, exc.kind))
         return
     loop = asyncio.get_running_loop()
+    args = (response.body, response.final_url, response.content_type, response.charset, entry, extract_all)
     # trafilatura is CPU work: keep it off the event loop so downloads continue.
-    article = await loop.run_in_executor(
-        pool,
-        extract_article,
-        response.body,
-        response.final_url,
-        response.content_type,
-        response.charset,
-        entry,
-    )
+    try:
+        article = await loop.run_in_executor(pool, extract_article, *args)
+    except BrokenProcessPool:
+        # a worker died (killed, or crashed inside lxml): once more in a fresh pool; a page
+        # that kills that one too waits for the next run like any transient failure
+        assert pool is not None
+        pool = _replace_pool(pool)
+        try:
+            article = await loop.run_in_executor(pool, extract_article, *args)
+        except BrokenProcessPool:
+            _replace_pool(pool)
+            batch.errors.append(ErrorRecord(
+                stage="article", url=entry.url, feed_url=entry.feed_url, kind="extraction_crashed",
+                message="the text extraction process died twice on this page", transient=True,
+            ))
+            batch.failed.append(entry)
+            batch.retry.append(entry)
+            return
     batch.articles.append(article)
 
 
@@ -340,7 +383,7 @@ def fetch_articles(entries: list[FeedEntry], settings: FetchSettings) -> Article
 
         async def one(entry: FeedEntry) -> None:
             async with slots:
-                await fetch_article(fetcher, entry, batch, pool)
+                await fetch_article(fetcher, entry, batch, pool, settings.extract_all)
 
         async with Fetcher(settings) as fetcher:
             await asyncio.gather(*(one(e) for e in unique.values()))

@@ -6,7 +6,6 @@ Prefect or DuckDB, so tests can build them by hand.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -26,6 +25,8 @@ EVENT_TYPES: tuple[str, ...] = (
 
 def article_id_for(url: str) -> str:
     """Stable article id: the first 16 hex chars of sha1(canonical url)."""
+    import hashlib  # here, not at the top: the query commands import this module and never hash
+
     return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
 
 
@@ -104,7 +105,7 @@ class Article:
     author: str | None = None
     site: str | None = None
     language: str | None = None
-    extraction: Literal["page", "feed", "input"] = "page"
+    extraction: Literal["page", "feed", "skipped", "input"] = "page"  # skipped: no mineral named
     fallback_reason: str | None = None
     raw_html_gz: bytes | None = None
     fetched_at: datetime | None = None
@@ -172,6 +173,7 @@ class FetchSettings:
     allow_hosts: list[str] = field(default_factory=list)  # "host:port" allowed though private
     respect_robots: bool = True
     extract_workers: int = 2  # processes for trafilatura (CPU-bound); 0 = in threads of this process
+    extract_all: bool = False  # also extract pages whose HTML names no critical mineral
     contact: str = "https://github.com/reewatch/reewatch"
     user_agent: str = ""  # default built from version and contact
 

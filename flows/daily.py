@@ -65,6 +65,7 @@ class RunSummary:
     feeds_failed: list[tuple[str, str]] = field(default_factory=list)  # (feed url, reason)
     new_articles: int = 0
     fallback_articles: int = 0
+    skipped_articles: int = 0  # pages naming no critical mineral: stored, not extracted
     articles_retry_later: int = 0
     article_errors: int = 0
     processed_articles: int = 0
@@ -147,6 +148,7 @@ def _store_batch(con: Any, batch: ArticleBatch, settings: Settings, run_id: str,
     store.record_errors(con, run_id, batch.errors)
     summary.new_articles += len(inserted)
     summary.fallback_articles += sum(a.extraction == "feed" for a in batch.articles if a.id in inserted)
+    summary.skipped_articles += sum(a.extraction == "skipped" for a in batch.articles if a.id in inserted)
     summary.articles_retry_later += len(batch.retry)
     summary.article_errors += len(batch.errors)
 

@@ -148,7 +148,7 @@ def test_fetch_articles_mixed_batch(http_server):
     }
     entries = [entry(u, title=name) for name, u in urls.items()]
     entries.append(entry(urls["good"], title="duplicate"))
-    batch = fetch_articles(entries, settings_for(http_server, retries=1))
+    batch = fetch_articles(entries, settings_for(http_server, retries=1, extract_all=True))
 
     by_title = {a.title if a.extraction == "feed" else a.url: a for a in batch.articles}
     assert by_title[urls["good"]].extraction == "page"
@@ -224,7 +224,90 @@ def test_errors_align_with_failed_entries_and_name_the_entry(http_server, other_
 
 
 def test_teaser_page_under_the_threshold_falls_back(http_server):
-    batch = fetch_articles([entry(http_server.url("/page/short"))], settings_for(http_server))
+    batch = fetch_articles([entry(http_server.url("/page/short"))], settings_for(http_server, extract_all=True))
     assert batch.articles[0].extraction == "feed"
     assert batch.articles[0].fallback_reason == "empty_extraction"
     assert batch.errors == []  # a thin page is not a failure
+
+
+# ------------------------------------------------------------------ extraction workers
+
+
+def _two_good(server) -> list[FeedEntry]:
+    return [entry(server.url("/page/good")), entry(server.url("/page/good2"))]
+
+
+def test_workers_outlive_the_thread_that_started_them(http_server):
+    """`reewatch serve` runs a flow a day in one process; each run fetches in a new thread."""
+    import threading
+
+    results = []
+    for _ in range(2):
+        worker = threading.Thread(target=lambda: results.append(fetch_articles(_two_good(http_server),
+                                                                               settings_for(http_server))))
+        worker.start()
+        worker.join()
+    results.append(fetch_articles(_two_good(http_server), settings_for(http_server)))
+    assert [[a.extraction for a in b.articles] for b in results] == [["page", "page"]] * 3
+    assert all(b.errors == [] for b in results)
+
+
+def test_a_dead_worker_pool_is_replaced(http_server):
+    import os
+    import signal
+
+    from extractors.articles import extraction_pool
+
+    fetch_articles(_two_good(http_server), settings_for(http_server))
+    pool = extraction_pool(settings_for(http_server).extract_workers)
+    assert pool is not None and pool._processes  # workers are running
+    for pid in list(pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    batch = fetch_articles(_two_good(http_server), settings_for(http_server))
+    assert [a.extraction for a in batch.articles] == ["page", "page"] and batch.errors == []
+    assert extraction_pool(settings_for(http_server).extract_workers) is not pool
+
+
+def test_workers_die_with_a_killed_parent(tmp_path):
+    """A SIGKILLed run must not leave extraction processes behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import sys, time\n"
+        "from extractors.articles import extraction_pool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = extraction_pool(2)\n"
+        "    list(pool.map(abs, range(4)))\n"
+        "    print(' '.join(map(str, pool._processes)), flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                            cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert pids and all(_alive(p) for p in pids)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(p) for p in pids)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+
+
+def _alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ")[-1][:1] != "Z"
+    except FileNotFoundError:
+        return False

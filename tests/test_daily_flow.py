@@ -253,6 +253,7 @@ def test_mixed_good_and_broken_sources_through_the_flow(prefect_server, tmp_path
             + f'[database]\npath = "{db}"\n\n[fetch]\nallow_hosts = ["{server.host_port}"]\n'
             "timeout = 1.5\nretries = 1\nbackoff = 0.05\nper_host_delay = 0.0\nper_host = 8\n"
             "respect_robots = false\nmax_bytes = 2000000\nmax_decompressed_bytes = 5000000\n"
+            "extract_all = true\n"  # every page through extraction: the faults are the point here
         )
         summary = run_daily(cfg, db)
     finally:
