@@ -405,6 +405,7 @@ class EventExtractor:
         _AGENCIES.update(self.agency_country)
         self.weak = models.weak_commodity_patterns()
         self.last_errors: list[ErrorRecord] = []  # per-article failures of the last extract()
+        self.batch_size = 64  # sentences per nlp.pipe batch ([nlp] batch_size)
         self.nlp_version = f"rules-{models.patterns_hash()}/{models.model_version(self.nlp)}"
 
     # ------------------------------------------------------------------ batch
@@ -474,13 +475,13 @@ class EventExtractor:
             return
         nlp = self.nlp
         if not STAGED_NER or "ner" not in nlp.pipe_names:
-            for seg, doc in zip(to_parse, nlp.pipe([s.text for s in to_parse], batch_size=64), strict=True):
+            for seg, doc in zip(to_parse, nlp.pipe([s.text for s in to_parse], batch_size=self.batch_size), strict=True):
                 seg.doc = doc
             return
         ner, org = nlp.get_pipe("ner"), nlp.get_pipe(models.ORG_NAME)
         first = [n for n in nlp.pipe_names if n not in ("ner", models.ORG_NAME)]
         with nlp.select_pipes(enable=first):
-            bare = dict(zip(map(id, to_parse), nlp.pipe([s.text for s in to_parse], batch_size=64), strict=True))
+            bare = dict(zip(map(id, to_parse), nlp.pipe([s.text for s in to_parse], batch_size=self.batch_size), strict=True))
         wanted: list[_Seg] = []
         for segs in plans:
             want: set[int] = set()
@@ -496,7 +497,7 @@ class EventExtractor:
                 elif self._triggers(s):
                     want.update(range(max(0, n - ACTOR_LOOKBACK), n + 1))
             wanted += [segs[n] for n in sorted(want) if id(segs[n]) in bare]
-        for seg, doc in zip(wanted, ner.pipe([bare[id(s)] for s in wanted], batch_size=64), strict=True):
+        for seg, doc in zip(wanted, ner.pipe([bare[id(s)] for s in wanted], batch_size=self.batch_size), strict=True):
             seg.doc = org(doc)
 
     # ---------------------------------------------------------------- article

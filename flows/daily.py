@@ -124,6 +124,7 @@ def _entries_to_fetch(con: Any, polls: list[FeedPoll], now: datetime, max_attemp
 def _process_unprocessed(con: Any, settings: Settings, run_id: str, summary: RunSummary, now: datetime) -> None:
     """Run the event stage over every stored article that has not seen this NLP version."""
     extractor = get_extractor()
+    extractor.batch_size = max(1, settings.nlp.batch_size)
     while True:
         batch = store.unprocessed_articles(con, extractor.nlp_version, settings.article_batch)
         if not batch:
