@@ -1,8 +1,9 @@
 """The analyst's commands: events, timeline, sources, feeds, report, export.
 
-They only read the warehouse, so this module imports duckdb, typer and rich but
-never Prefect or spaCy (a test checks sys.modules): answers come at once, even
-while nothing else of the pipeline is installed or warm.
+They only read the warehouse, so they import duckdb, typer and rich but never
+Prefect or spaCy (a test checks sys.modules): answers come at once, even while
+nothing else of the pipeline is installed or warm. DuckDB is imported when a
+command connects, not with this module, so `reewatch --help` does not pay for it.
 
 Importing this module registers the commands on `flows.cli.app` (flows/cli.py
 imports it once, at its end).
@@ -12,26 +13,26 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from extractors.geo import country_code
 from extractors.types import EVENT_TYPES
 from flows import render
-from flows.cli import ConfigOpt, DbOpt, app
+from flows.cli import ConfigOpt, DbOpt, app, read_only_run
+from flows.cli_params import PlainValuesCommand
 from flows.config import ConfigError, load_settings
 from warehouse import queries
-from warehouse.db import WarehouseError, connect
+
+if TYPE_CHECKING:
+    import duckdb
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -47,6 +48,11 @@ SinceOpt = Annotated[str | None, typer.Option(
     "--since", help="Events dated on or after: YYYY-MM-DD, YYYY-MM, YYYY, today, yesterday or Nd (N days ago).")]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Events dated on or before (same forms as --since).")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _query_command(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a query command; its options are read without pydantic (see flows.cli_params)."""
+    return app.command(name, cls=PlainValuesCommand, rich_help_panel="Query the warehouse")
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -95,6 +101,8 @@ def country_codes(values: list[str] | None) -> list[str] | None:
     """ISO codes from codes or names ('China', 'cn', 'U.S.', 'EU')."""
     if not values:
         return None
+    from extractors.geo import country_code
+
     codes = []
     for value in values:
         text = value.strip()
@@ -121,13 +129,16 @@ def event_types(values: list[str] | None) -> list[str] | None:
 @contextmanager
 def reader(config: Path | None, db: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the configured warehouse; errors become one clear line."""
+    from warehouse.db import WarehouseError, connect
+
+    read_only_run()
     try:
         settings = load_settings(config, db)
     except ConfigError as exc:
         err.print(f"[red]configuration error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
     try:
-        con = connect(settings.db, read_only=True)
+        con = connect(settings.db, read_only=True, sql_only=True)
     except WarehouseError as exc:
         _fail(str(exc))
         raise  # unreachable
@@ -165,7 +176,10 @@ def event_by_id(con: duckdb.DuckDBPyConnection, event_id: str) -> dict[str, Any]
     return dict(zip(cols, row, strict=True))
 
 
-@app.command("events", rich_help_panel="Query the warehouse")
+TABLE_LIMIT = 100  # a terminal table of thousands of rows helps nobody and takes seconds to draw
+
+
+@_query_command("events")
 def events_cmd(
     new: Annotated[bool, typer.Option("--new", help="Only events first seen in the latest run.")] = False,
     since: SinceOpt = None,
@@ -176,7 +190,7 @@ def events_cmd(
     companies: Annotated[list[str] | None, typer.Option("--company", help="Organisation actor (repeatable), e.g. Lynas.")] = None,
     min_amount: Annotated[float | None, typer.Option("--min-amount", help="Only events with an amount at least this (in its own currency).")] = None,
     fmt: FormatOpt = Format.table,
-    limit: Annotated[int | None, typer.Option("--limit", help="At most N events (default: 100 in a table, all in json/csv).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=0, help=f"At most N events (default: {TABLE_LIMIT} in a table, all in json/csv; 0 for all).")] = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -189,47 +203,46 @@ def events_cmd(
     if limit is None and fmt is Format.table:
         limit = TABLE_LIMIT
     with reader(config, db) as con:
-        rows = queries.list_events(con, **filters, limit=limit + 1 if limit else None)
-    more = limit is not None and len(rows) > limit
-    rows = rows[:limit] if limit else rows
+        rows, total = queries.event_page(con, limit, **filters)
     if fmt is Format.json:
         _emit(render.to_json([render.event_record(r) for r in rows]))
     elif fmt is Format.csv:
         _emit(render.to_csv([render.event_record(r) for r in rows], render.RECORD_FIELDS))
     else:
         console.print(render.events_table(rows, "new events" if new else "events"))
-        if more:
-            console.print(f"[dim]showing the first {limit}; use --limit N, a filter, or --format csv for all[/dim]")
+        if total > len(rows):
+            _more_hint(len(rows), total, "use a filter or --format csv")
 
 
-TABLE_LIMIT = 100  # a terminal table of thousands of rows helps nobody and takes seconds to draw
+def _more_hint(shown: int, total: int, other: str) -> None:
+    """The line under a cut-off terminal listing: how many rows it left out, how to get them."""
+    console.print(f"[dim]showing the first {shown:,} of {total:,} events ({total - shown:,} not shown);"
+                  f" --limit 0 shows all, or {other}[/dim]")
 
 
-@app.command("timeline", rich_help_panel="Query the warehouse")
+@_query_command("timeline")
 def timeline_cmd(
     since: SinceOpt = None,
     until: UntilOpt = None,
     countries: Annotated[list[str] | None, typer.Option("--country", help="Only events with this country (repeatable; code or name).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="At most N events, the earliest first; 0 for all.")] = TABLE_LIMIT,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """What happened when: events by month and day, one line each."""
+    filters = dict(since=parse_day(since), until=parse_until(until), countries=country_codes(countries))
     with reader(config, db) as con:
-        rows = queries.list_events(
-            con, since=parse_day(since), until=parse_until(until), countries=country_codes(countries)
-        )
+        rows, total = queries.timeline_page(con, limit, **filters)
     if not rows:
         console.print("no events in this range")
         return
-    for group, entries in render.timeline_groups(rows):
-        console.print(f"\n[bold]{escape(group)}[/bold]")
-        for label, e in entries:
-            n = int(e.get("source_count") or 0)
-            meta = f"{n} source{'s' if n != 1 else ''} · {str(e.get('event_id'))[:8]}"
-            console.print(f"  {label:<7} {escape(render.headline(e))}  [dim]{escape(meta)}[/dim]", soft_wrap=True)
+    console.print(render.timeline_text(rows), soft_wrap=True)
+    if total > len(rows):
+        console.print()
+        _more_hint(len(rows), total, "narrow --since/--until/--country")
 
 
-@app.command("sources", rich_help_panel="Query the warehouse")
+@_query_command("sources")
 def sources_cmd(
     event_id: Annotated[str, typer.Argument(help="Event id, or a unique prefix of it.")],
     fmt: FormatOpt = Format.table,
@@ -257,9 +270,11 @@ def sources_cmd(
             console.print(f"   \u201c{escape(s['sentence'])}\u201d")
 
 
-@app.command("feeds", rich_help_panel="Query the warehouse")
+@_query_command("feeds")
 def feeds_cmd(fmt: FormatOpt = Format.table, db: DbOpt = None, config: ConfigOpt = None) -> None:
     """Health of every feed: last success, failures in a row, last error, new items, next poll."""
+    from rich.table import Table
+
     with reader(config, db) as con:
         rows = queries.feed_health(con)
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -293,7 +308,7 @@ def _ts(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else ""
 
 
-@app.command("report", rich_help_panel="Query the warehouse")
+@_query_command("report")
 def report_cmd(
     html: Annotated[Path, typer.Option("--html", help="Write the report to this HTML file.")],
     since: SinceOpt = None,
@@ -314,7 +329,7 @@ def report_cmd(
     console.print(f"wrote {html} ({len(rows)} events, {len(page) // 1024} KiB)")
 
 
-@app.command("export", rich_help_panel="Query the warehouse")
+@_query_command("export")
 def export_cmd(
     out_dir: Annotated[Path, typer.Argument(help="Directory for one Parquet file per table and view.")],
     db: DbOpt = None,

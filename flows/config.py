@@ -8,7 +8,6 @@ printed or logged.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -76,8 +75,7 @@ class AlertSettings:
 
 @dataclass
 class NLPSettings:
-    batch_size: int = 64
-    processes: int = 1  # spaCy worker processes; 2 pays off only on big backfills
+    batch_size: int = 64  # sentences per nlp.pipe batch
 
 
 @dataclass
@@ -110,6 +108,8 @@ def load_settings(config: Path | None = None, db: Path | None = None) -> Setting
     path = config if config is not None else (DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None)
     data: dict[str, Any] = {}
     if path is not None:
+        import tomllib  # only when there is a file: query commands start faster without it
+
         if not path.exists():
             raise ConfigError(f"config file {path} does not exist")
         try:

@@ -22,6 +22,7 @@ EXPECTED_ROWS = (
     "extraction (trafilatura stage alone)",
     "NLP stage (EventExtractor.extract)",
     "NLP stage words",
+    "pages kept out of text extraction (markup gate)",
     "naive NLP baseline (nlp(text) per article, no gate)",
     "NLP speed-up over naive",
     "end-to-end backfill (daily flow)",

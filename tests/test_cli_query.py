@@ -302,23 +302,90 @@ def test_export_parquet(db: Path, tmp_path: Path) -> None:
 
 
 def test_query_commands_import_neither_prefect_nor_spacy(db: Path, tmp_path: Path) -> None:
-    """The read-only path must answer at once: no Prefect, no spaCy in sys.modules."""
+    """The read-only path must answer at once: no Prefect or spaCy, and none of the
+    imports that cost a query command a third of its run: pydantic (typer's option
+    conversion, see flows/cli_params.py) and duckdb's Python layer (the commands
+    connect with sql_only=True: DuckDB's engine `_duckdb` alone, see warehouse/db.py)."""
     code = textwrap.dedent(f"""
-        import sys
+        import importlib.util, sys
         from typer.testing import CliRunner
         from flows.cli import app
         db = {str(db)!r}
-        for args in (["events", "--format", "json"], ["timeline"], ["sources", {_id(1, "usjp")!r}],
-                     ["feeds"], ["report", "--html", {str(tmp_path / "r.html")!r}],
+        for args in (["events", "--format", "json"], ["events", "--new", "--limit", "2"],
+                     ["events", "--since", "2025-10", "--min-amount", "1e6", "--type", "agreement"],
+                     ["timeline", "--country", "CN", "--since", "30d"], ["sources", {_id(1, "usjp")!r}],
+                     ["feeds", "--format", "csv"], ["report", "--html", {str(tmp_path / "r.html")!r}],
                      ["export", {str(tmp_path / "x")!r}]):
             result = CliRunner().invoke(app, [*args, "--db", db])
             assert result.exit_code == 0, (args, result.output)
-        heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("prefect", "spacy", "thinc"))
-        print("HEAVY:", heavy)
+        heavy = ["prefect", "spacy", "thinc", "pydantic"]
+        if importlib.util.find_spec("_duckdb"):  # duckdb >= 2: the engine is a module of its own
+            heavy.append("duckdb")
+        print("HEAVY:", sorted(m for m in sys.modules if m.split(".")[0] in heavy))
     """)
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY: []" in proc.stdout, proc.stdout
+
+
+def test_plain_option_values_match_typer(tmp_path: Path) -> None:
+    """flows.cli_params converts option values without pydantic; typer's own converter
+    must give the same value, or the same error, for every query-command parameter."""
+    from typer.main import get_command
+
+    from flows.cli import app
+    from flows.cli_params import PlainRuntimeParam
+
+    typer_coercion = pytest.importorskip("typer._coercion")
+    group = get_command(app)
+    existing = tmp_path / "x.duckdb"
+    existing.write_text("")
+    values: list[Any] = [
+        None, (), ("a", "b"), ("0", "x"), "", "0", "7", "-3", "007", "+5", "1_000", " 5", "3.0",
+        "1e9", "-5.5", ".5", "1.", "1e400", "nan", "99999999999999999999", "abc", "table", "json",
+        "JSON", "xml", str(tmp_path), str(existing), "/nonexistent/x.duckdb", tmp_path, 100, 2.5,
+        True, False,
+    ]  # fmt: skip
+    compared = 0
+    for name in ("events", "timeline", "sources", "feeds", "report", "export"):
+        command = group.commands[name]  # type: ignore[attr-defined]
+        ctx = command.make_context(name, ["--help"], resilient_parsing=True)
+        for param in [*command.params, command.get_help_option(ctx)]:
+            ours = param._runtime_param
+            assert isinstance(ours, PlainRuntimeParam), (name, param.name)
+            theirs = typer_coercion.build_runtime_param(param.type_descriptor)
+            for value in values:
+                outcomes = []
+                for converter in (theirs, ours):
+                    try:
+                        out = converter.coerce(value, param=param, ctx=ctx)
+                        outcomes.append(("value", type(out), repr(out)))  # repr: nan == nan
+                    except Exception as exc:  # noqa: BLE001 - the error itself is compared
+                        outcomes.append(("error", type(exc), str(exc)))
+                assert outcomes[1] == outcomes[0], (name, param.name, value)
+                compared += 1
+    assert compared > 500
+
+
+def test_timeline_limit(db: Path) -> None:
+    """A terminal timeline shows its first N lines and says how many it left out."""
+    full = invoke("timeline", "--db", str(db), "--limit", "0").stdout
+    lines = [ln for ln in full.splitlines() if ln.startswith("  ")]
+    assert len(lines) == len(EVENTS) and "not shown" not in full
+    assert full == invoke("timeline", "--db", str(db), "--limit", str(len(EVENTS))).stdout
+    cut = invoke("timeline", "--db", str(db), "--limit", "3").stdout
+    assert [ln for ln in cut.splitlines() if ln.startswith("  ")] == lines[:3]
+    assert f"showing the first 3 of {len(EVENTS)} events ({len(EVENTS) - 3} not shown); --limit 0 shows all" in cut
+    assert invoke("timeline", "--db", str(db), "--limit", "-1").exit_code == 2
+
+
+def test_events_limit_says_what_is_left_out(db: Path) -> None:
+    cut = invoke("events", "--db", str(db), "--limit", "4").stdout
+    assert "events (4)" in cut  # the table's title counts its rows
+    assert f"showing the first 4 of {len(EVENTS)} events ({len(EVENTS) - 4} not shown)" in cut
+    assert "not shown" not in invoke("events", "--db", str(db), "--limit", "0").stdout
+    assert "not shown" not in invoke("events", "--db", str(db)).stdout  # 11 events: all fit in 100
+    assert len(json.loads(invoke("events", "--db", str(db), "--format", "json", "--limit", "2").stdout)) == 2
 
 
 def test_date_forms() -> None:

@@ -127,6 +127,30 @@ def test_migrations_apply_once_and_are_recorded(path: Path) -> None:
     con.close()
 
 
+def test_connections_scan_arrow_unless_sql_only(tmp_path: Path) -> None:
+    """connect() loads the duckdb package's Python layer (Arrow scans, con.sql) unless
+    the caller only runs SQL; checked in a fresh process, where nothing else imported it."""
+    path = tmp_path / "w.duckdb"
+    db.connect(path).close()
+    code = textwrap.dedent(f"""
+        import importlib.util, sys
+        import pyarrow as pa
+        from warehouse import db
+        con = db.connect({str(path)!r}, read_only=True, sql_only=True)
+        assert con.execute("SELECT count(*) FROM events").fetchall() == [(0,)]
+        con.close()
+        if importlib.util.find_spec("_duckdb"):  # duckdb >= 2: the engine is a module of its own
+            assert "duckdb" not in sys.modules, "sql_only loaded the duckdb package"
+        con = db.connect({str(path)!r})
+        con.register("t", pa.table({{"x": [1, 2, 3]}}))
+        print("ARROW SUM:", con.execute("SELECT sum(x) FROM t").fetchall()[0][0])
+        con.close()
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "ARROW SUM: 6" in proc.stdout
+
+
 def test_memory_database_is_migrated() -> None:
     con = db.connect(":memory:")
     assert db.schema_version(con) == db.SCHEMA_VERSION
