@@ -310,13 +310,11 @@ def extraction_pool(workers: int) -> ProcessPoolExecutor | None:
 
 
 def _replace_pool(broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
-    """The pool to use instead of `broken` (made once, however many pages saw it break)."""
-    workers = next((n for n, p in _POOLS.items() if p is broken), None)
-    if workers is None:  # already replaced by another page of the batch
-        workers = broken._max_workers  # type: ignore[attr-defined]
-    elif _POOLS[workers] is broken:
+    """The pool to use instead of `broken`: made once, however many pages saw it break."""
+    workers = next((n for n, p in _POOLS.items() if p is broken), broken._max_workers)  # type: ignore[attr-defined]
+    if _POOLS.get(workers) is broken:
         broken.shutdown(wait=False, cancel_futures=True)
-        _POOLS[workers] = _new_pool(workers)
+        del _POOLS[workers]
     pool = extraction_pool(workers)
     assert pool is not None
     return pool
