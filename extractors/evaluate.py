@@ -133,6 +133,7 @@ def score(gold: list[dict], predicted: Mapping[str, list[dict]]) -> dict[str, An
     """
     tp = n_pred = n_gold = 0
     exact = amount_ok = amount_total = 0
+    actors_pred = actors_right = exact_sets = 0
     art_tp = art_pred = art_gold = 0
     per_type = {t: {"gold": 0, "predicted": 0, "matched": 0} for t in EVENT_TYPES}
     misses: list[dict] = []
@@ -163,6 +164,11 @@ def score(gold: list[dict], predicted: Mapping[str, list[dict]]) -> dict[str, An
             per_type[g["type"]]["matched"] += 1
             if g.get("date") == p.get("date"):
                 exact += 1
+            g_act = {normalise_actor(a) for a in g.get("actors") or []}
+            p_act = {normalise_actor(a) for a in p.get("actors") or []}
+            actors_pred += len(p_act)
+            actors_right += len(p_act & g_act)
+            exact_sets += p_act == g_act
             if g.get("amount") is not None:
                 amount_total += 1
                 amount_ok += _same_amount(g, p)
@@ -196,6 +202,9 @@ def score(gold: list[dict], predicted: Mapping[str, list[dict]]) -> dict[str, An
         "article_recall": ar,
         "article_f1": 2 * ap * ar / (ap + ar) if ap + ar else 0.0,
         "exact_date_share": exact / tp if tp else 0.0,
+        # of the matched events: predicted actors that are gold actors, and exact party sets
+        "actor_precision": actors_right / actors_pred if actors_pred else 0.0,
+        "exact_party_share": exact_sets / tp if tp else 0.0,
         "amount_share": amount_ok / amount_total if amount_total else 0.0,
         "amount_total": amount_total,
         "per_type": per_type,
@@ -220,6 +229,8 @@ def format_report(result: Mapping[str, Any], errors: bool = True) -> str:
         f"  F1 {result['article_f1']:.3f}",
         f"exact-date share {result['exact_date_share']:.3f}  amount share "
         f"{result['amount_share']:.3f} (of {result['amount_total']})",
+        f"actor precision {result['actor_precision']:.3f}  exact party sets "
+        f"{result['exact_party_share']:.3f} (of matched events)",
         "per type (gold / predicted / matched):",
     ]
     for t, c in result["per_type"].items():

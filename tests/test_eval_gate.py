@@ -32,6 +32,12 @@ def test_scorer_rules():
     assert (r["matched"], r["predicted"], r["gold"]) == (1, 3, 1)  # optional matches are neutral
     assert r["article_precision"] == 0.5 and r["article_recall"] == 1.0  # b is left out
     assert len(r["false_alarms"]) == 2 and r["misses"] == []
+    assert r["actor_precision"] == 1.0 and r["exact_party_share"] == 1.0
+    r = score([{"id": "a", "events": [g]}], {"a": [{**g, "actors": ["US", "CN", "Lynas Ltd"]}]})
+    assert r["actor_precision"] == pytest.approx(1 / 3)  # a bystander and an extra firm
+    assert r["exact_party_share"] == 0.0
+    r = score([{"id": "a", "events": [g]}], {"a": [{**g, "actors": ["us"]}]})
+    assert r["actor_precision"] == 1.0 and r["exact_party_share"] == 0.0  # AU missing
 
 
 @pytest.fixture(scope="module")
