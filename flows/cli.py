@@ -119,6 +119,8 @@ def print_summary(summary: dict[str, Any], names: dict[str, str] | None = None) 
         details.append(f"{summary['skipped_articles']} page(s) name no critical mineral: stored, not extracted")
     if summary.get("articles_retry_later"):
         details.append(f"{summary['articles_retry_later']} page(s) failed transiently; retried next run")
+    if summary.get("nlp_errors"):
+        details.append(f"{summary['nlp_errors']} article(s) failed in the event stage (see `errors`); retried next run")
     if summary.get("alerts_pending"):
         details.append(f"{summary['alerts_pending']} alert(s) pending delivery")
     if summary.get("alerts_failed"):

@@ -68,6 +68,7 @@ class RunSummary:
     skipped_articles: int = 0  # pages naming no critical mineral: stored, not extracted
     articles_retry_later: int = 0
     article_errors: int = 0
+    nlp_errors: int = 0  # articles the event stage failed on (recorded in `errors`, retried next run)
     processed_articles: int = 0
     new_events: list[str] = field(default_factory=list)
     new_event_rows: list[dict[str, Any]] = field(default_factory=list)  # for the artifacts, not the CLI
@@ -94,8 +95,11 @@ def fetch_articles_task(entries: list[FeedEntry], settings: Settings) -> Article
 
 
 @task(name="detect-events", cache_policy=NONE)
-def detect_events_task(articles: list[Article]) -> list[list[Event]]:
-    return get_extractor().extract(articles)
+def detect_events_task(articles: list[Article]) -> tuple[list[list[Event]], list[ErrorRecord]]:
+    """Events per article, and the articles the event stage failed on (stage "nlp")."""
+    extractor = get_extractor()
+    events = extractor.extract(articles)
+    return events, list(extractor.last_errors)
 
 
 @task(name="deliver-alerts", retries=1, retry_delay_seconds=10, cache_policy=NONE)
@@ -125,17 +129,23 @@ def _process_unprocessed(con: Any, settings: Settings, run_id: str, summary: Run
     """Run the event stage over every stored article that has not seen this NLP version."""
     extractor = get_extractor()
     extractor.batch_size = max(1, settings.nlp.batch_size)
+    failed: set[str] = set()  # articles the event stage raised on: left unprocessed, retried next run
     while True:
-        batch = store.unprocessed_articles(con, extractor.nlp_version, settings.article_batch)
+        batch = store.unprocessed_articles(con, extractor.nlp_version, settings.article_batch, exclude=failed)
         if not batch:
             return
-        events = detect_events_task(batch)
+        events, errors = detect_events_task(batch)
+        bad_urls = {e.url for e in errors}
+        failed |= {a.id for a in batch if a.url in bad_urls}
+        store.record_errors(con, run_id, errors)
+        summary.nlp_errors += len(errors)
+        done = [(a, evs) for a, evs in zip(batch, events, strict=True) if a.id not in failed]
         failpoint("nlp.before_store")
         result = store.store_events(
-            con, list(zip(batch, events, strict=True)), extractor.nlp_version, run_id, now,
+            con, done, extractor.nlp_version, run_id, now,
             on_new=lambda c, new: outbox.enqueue_alerts(c, new, settings.alerts.rules, run_id, now),
         )
-        summary.processed_articles += len(batch)
+        summary.processed_articles += len(done)
         summary.new_events.extend(result.new_event_ids)
         summary.updated_events += len(result.updated_event_ids)
 

@@ -285,3 +285,38 @@ def test_mixed_good_and_broken_sources_through_the_flow(prefect_server, tmp_path
     for feed in failed:
         assert feed in by_url, feed
     assert q(db, "select count(*) from runs where status = 'completed'") == [(1,)]
+
+
+def test_article_the_event_stage_fails_on_is_recorded_and_retried(prefect_server, tmp_path, monkeypatch) -> None:
+    """One article makes the event rules raise: it lands in `errors` (stage nlp), stays
+    unprocessed (nlp_version NULL) while the others are done, and the next run retries it."""
+    from extractors.events import EventExtractor
+
+    server, world = world_with(EXPORT_CONTROL + US_CA[:1])
+    real = EventExtractor._article_events
+
+    def flaky(self, article, segs):
+        if "us-canada-pact" in article.url:
+            raise RuntimeError("deliberate rule failure")
+        return real(self, article, segs)
+
+    try:
+        db = tmp_path / "w.duckdb"
+        cfg = world.write_config(tmp_path / "reewatch.toml", db)
+        monkeypatch.setattr(EventExtractor, "_article_events", flaky)
+        first = run_daily(cfg, db)
+        errors = q(db, "select stage, kind, url, message from errors where stage = 'nlp'")
+        pending = q(db, "select url from articles where nlp_version is null")
+        events_first = q(db, "select type from events order by type")
+        monkeypatch.setattr(EventExtractor, "_article_events", real)
+        second = run_daily(cfg, db)
+    finally:
+        server.close()
+    assert first["status"] == "completed" and first["nlp_errors"] == 1
+    assert len(errors) == 1 and errors[0][1] == "rule_error" and "us-canada-pact" in errors[0][2]
+    assert "deliberate rule failure" in errors[0][3]
+    assert [u for (u,) in pending] == [errors[0][2]]
+    assert events_first == [("export_control",)]
+    assert second["nlp_errors"] == 0 and second["processed_articles"] == 1
+    assert q(db, "select count(*) from articles where nlp_version is null") == [(0,)]
+    assert q(db, "select type from events order by type") == [("agreement",), ("export_control",)]

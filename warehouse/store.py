@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -509,16 +509,26 @@ def store_articles(
 
 
 def unprocessed_articles(
-    con: duckdb.DuckDBPyConnection, nlp_version: str, limit: int, *, include_older: bool = False
+    con: duckdb.DuckDBPyConnection,
+    nlp_version: str,
+    limit: int,
+    *,
+    include_older: bool = False,
+    exclude: Collection[str] = (),
 ) -> list[Article]:
     """Articles the event stage has not run on (nlp_version NULL), oldest fetched first.
 
     A killed run resumes from exactly these. With include_older, articles processed by
-    another nlp_version are returned too (a reprocess with a better model). Raw HTML
-    is not loaded: the event stage needs only the text.
+    another nlp_version are returned too (a reprocess with a better model). `exclude`:
+    article ids to pass over (those the event stage failed on earlier in this run: they
+    stay unprocessed for the next run). Raw HTML is not loaded: the event stage needs
+    only the text.
     """
-    where = "nlp_version IS NULL" + (" OR nlp_version <> ?" if include_older else "")
+    where = "(nlp_version IS NULL" + (" OR nlp_version <> ?)" if include_older else ")")
     params: list[Any] = [nlp_version] if include_older else []
+    if exclude:
+        where += " AND NOT list_contains(?, article_id)"
+        params.append(sorted(exclude))
     rows = _rows(
         con,
         "SELECT article_id, url, title, text, published, feed_url, author, site, language, "
