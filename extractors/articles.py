@@ -17,6 +17,8 @@ import html
 import multiprocessing
 import os
 import re
+import select
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -28,36 +30,29 @@ import charset_normalizer
 import trafilatura
 
 from extractors import relevance
-from extractors.http import HTML_ACCEPT, BadContent, Fetcher, FetchError, run_async
+from extractors.charsets import text_codec
+from extractors.http import (
+    HTML_ACCEPT,
+    BadContent,
+    Fetcher,
+    FetchError,
+    run_async,
+    unexpected_record,
+)
 from extractors.types import Article, ErrorRecord, FeedEntry, FetchSettings
 
 MIN_TEXT_CHARS = 200  # shorter page text is a teaser or a JS shell; the feed is as good
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 SNIFF_BYTES = 4096
 
-# Charset labels as browsers read them (WHATWG): the legacy label means the superset.
-CHARSET_ALIASES = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "x-gbk": "gb18030",
-    "shift_jis": "cp932",
-    "shift-jis": "cp932",
-    "sjis": "cp932",
-    "x-sjis": "cp932",
-    "iso-8859-1": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-}
+# Regexes here run on server bytes: each is linear (no nested or adjacent unbounded
+# repeats that can match the same text, and tag bodies stop at the next "<").
 _META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.IGNORECASE
+    rb"""<meta[^<>]{0,512}?charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]{1,40})""", re.IGNORECASE
 )
-_HTML_START = re.compile(
-    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title)", re.IGNORECASE | re.DOTALL
-)
-_HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([a-zA-Z]{2,3})", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
+_HTML_TAG_START = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title)\b", re.IGNORECASE)
+_HTML_LANG = re.compile(r"<html[^<>]*?\blang\s*=\s*[\"']?([a-zA-Z]{2,3})", re.IGNORECASE)
+_TAG = re.compile(r"<[^<>]*>")
 _MAGIC = (
     (b"%PDF-", "application/pdf"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -86,15 +81,8 @@ class ArticleBatch:
 
 
 def _codec(label: str | None) -> str | None:
-    """A Python codec name for a charset label, or None if unknown."""
-    if not label:
-        return None
-    label = label.strip().lower()
-    label = CHARSET_ALIASES.get(label, label)
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None
+    """A Python codec name for a charset label, or None if unknown or not a text codec."""
+    return text_codec(label)
 
 
 def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
@@ -116,7 +104,7 @@ def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
     for name in filter(None, declared):
         try:
             return body.decode(name), name
-        except UnicodeDecodeError:
+        except UnicodeError:
             continue
     try:
         return body.decode("utf-8"), "utf-8"
@@ -131,7 +119,7 @@ def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
         for match in results:
             if match.encoding == "cp1252" and match.chaos <= best.chaos + 0.05:
                 name = "cp1252"
-        name = _codec(name) or name
+        name = _codec(name) or "utf-8"
         return body.decode(name, errors="replace"), name
     fallback = next(filter(None, declared), "utf-8")
     return body.decode(fallback, errors="replace"), fallback
@@ -147,9 +135,25 @@ def sniff_kind(body: bytes, content_type: str | None) -> str | None:
         return None
     if (
         content_type is None or content_type in ("text/plain", "application/octet-stream")
-    ) and _HTML_START.match(head):
+    ) and _starts_like_html(head):
         return None  # HTML served with a missing or generic Content-Type
     return content_type or "unknown"
+
+
+def _starts_like_html(head: bytes) -> bool:
+    """Whitespace and comments, then an HTML tag: a plain scan, so no regex can backtrack
+    over a hostile run of comments (`<!---->` x 40 took minutes with a regex)."""
+    pos = 0
+    while True:
+        while pos < len(head) and head[pos : pos + 1].isspace():
+            pos += 1
+        if head.startswith(b"<!--", pos):
+            end = head.find(b"-->", pos + 4)
+            if end < 0:
+                return False
+            pos = end + 3
+            continue
+        return _HTML_TAG_START.match(head, pos) is not None
 
 
 # --------------------------------------------------------------------------- extraction
@@ -266,11 +270,34 @@ _POOLS: dict[int, ProcessPoolExecutor] = {}
 def _die_with_parent(parent: int) -> None:
     """Extraction workers end when the run that started them ends, even by SIGKILL.
 
-    A daemon thread in the worker checks four times a second that its parent lives. Why
-    not prctl(PR_SET_PDEATHSIG): Linux sends that signal when the *thread* that started
-    the worker exits, and the pool outlives the fetch thread that first used it
-    (`reewatch serve` runs one flow a day in the same process).
+    A watchdog process forked from the worker sleeps in the kernel on pidfds of the
+    parent and of the worker, and SIGKILLs the worker when the parent goes. Being a
+    separate process it works even while the worker is stuck in C code that holds the
+    GIL (a regex, lxml), which a watcher thread inside the worker cannot. Why not
+    prctl(PR_SET_PDEATHSIG): Linux sends that signal when the *thread* that started the
+    worker exits, and the pool outlives the fetch thread that first used it (`reewatch
+    serve` runs one flow a day in the same process). Without pidfds (not Linux), a
+    watcher thread is the fallback.
     """
+    worker = os.getpid()
+    try:
+        parent_fd = os.pidfd_open(parent)
+    except (AttributeError, OSError):
+        parent_fd = None
+    if parent_fd is not None and os.fork() == 0:
+        try:  # the watchdog: keep no pipe of the pool open, wait, then act
+            os.closerange(3, parent_fd)
+            os.closerange(parent_fd + 1, 65536)
+            worker_fd = os.pidfd_open(worker)
+            poller = select.poll()
+            poller.register(parent_fd, select.POLLIN)
+            poller.register(worker_fd, select.POLLIN)
+            if any(fd == parent_fd for fd, _ in poller.poll()):
+                os.kill(worker, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    if parent_fd is not None:
+        return
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -327,7 +354,26 @@ async def fetch_article(
     pool: ProcessPoolExecutor | None = None,
     extract_all: bool = True,
 ) -> None:
-    """Fetch and extract one entry, adding the outcome to `batch`."""
+    """Fetch and extract one entry, adding the outcome to `batch`; never raises.
+
+    Whatever goes wrong with one page (an error nobody foresaw included) becomes that
+    page's error record and a retry on a later run, never the batch's failure.
+    """
+    try:
+        await _fetch_article(fetcher, entry, batch, pool, extract_all)
+    except Exception as exc:  # the catch-all for one item: see the docstring
+        batch.errors.append(unexpected_record("article", entry.url, entry.feed_url, exc))
+        batch.failed.append(entry)
+        batch.retry.append(entry)
+
+
+async def _fetch_article(
+    fetcher: Fetcher,
+    entry: FeedEntry,
+    batch: ArticleBatch,
+    pool: ProcessPoolExecutor | None,
+    extract_all: bool,
+) -> None:
     try:
         response = await fetcher.get(entry.url, accept=HTML_ACCEPT)
     except FetchError as exc:
@@ -339,28 +385,53 @@ async def fetch_article(
         else:
             batch.articles.append(feed_article(entry, exc.kind))
         return
-    loop = asyncio.get_running_loop()
     args = (response.body, response.final_url, response.content_type, response.charset, entry, extract_all)
+    limit = fetcher.settings.extract_timeout
     # trafilatura is CPU work: keep it off the event loop so downloads continue.
     try:
-        article = await loop.run_in_executor(pool, extract_article, *args)
+        article = await _extract_in(pool, args, limit)
     except BrokenProcessPool:
         # a worker died (killed, or crashed inside lxml): once more in a fresh pool; a page
         # that kills that one too waits for the next run like any transient failure
         assert pool is not None
         pool = _replace_pool(pool)
         try:
-            article = await loop.run_in_executor(pool, extract_article, *args)
+            article = await _extract_in(pool, args, limit)
         except BrokenProcessPool:
             _replace_pool(pool)
-            batch.errors.append(ErrorRecord(
-                stage="article", url=entry.url, feed_url=entry.feed_url, kind="extraction_crashed",
-                message="the text extraction process died twice on this page", transient=True,
-            ))
-            batch.failed.append(entry)
-            batch.retry.append(entry)
+            _retry_later(batch, entry, "extraction_crashed",
+                         "the text extraction process died twice on this page")
             return
+    except TimeoutError:
+        if pool is not None:
+            _kill_workers(pool)  # a worker stuck in C code only ends this way
+            _replace_pool(pool)
+        _retry_later(batch, entry, "extraction_timeout",
+                     f"text extraction took over {limit:g} s (extract_timeout); stopped")
+        return
     batch.articles.append(article)
+
+
+async def _extract_in(pool: ProcessPoolExecutor | None, args: tuple, limit: float) -> Article:
+    loop = asyncio.get_running_loop()
+    return await asyncio.wait_for(loop.run_in_executor(pool, extract_article, *args), limit)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    for pid in list(getattr(pool, "_processes", {}) or {}):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _retry_later(batch: ArticleBatch, entry: FeedEntry, kind: str, message: str) -> None:
+    batch.errors.append(ErrorRecord(
+        stage="article", url=entry.url, feed_url=entry.feed_url, kind=kind, message=message,
+        transient=True,
+    ))
+    batch.failed.append(entry)
+    batch.retry.append(entry)
 
 
 def fetch_articles(entries: list[FeedEntry], settings: FetchSettings) -> ArticleBatch:
@@ -374,7 +445,9 @@ def fetch_articles(entries: list[FeedEntry], settings: FetchSettings) -> Article
     for entry in entries:
         unique.setdefault(entry.url, entry)
     batch = ArticleBatch()
-    pool = extraction_pool(settings.extract_workers) if len(unique) > 1 else None
+    # Always the pool (made once per process): a page stuck in extraction can only be
+    # stopped by killing its process, never a thread.
+    pool = extraction_pool(settings.extract_workers) if unique else None
 
     async def run() -> None:
         slots = asyncio.Semaphore(max(1, settings.concurrency))  # bodies in memory at once

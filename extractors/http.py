@@ -29,10 +29,12 @@ import socket
 import ssl
 import threading
 import time
+import traceback
 import zlib
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -165,6 +167,29 @@ class BadContent(FetchError):
     kind = "bad_content"
 
 
+def unexpected_record(
+    stage: str, url: str, feed_url: str | None, exc: BaseException
+) -> ErrorRecord:
+    """An error nobody anticipated, as data: its type as the kind, a short traceback.
+
+    Recorded as transient, so the item is retried on later runs (with backoff) and
+    given up after the configured attempts, like a flaky server.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)[-3:]
+    where = " <- ".join(
+        f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in reversed(frames)
+    )
+    detail = str(exc)[:300] or type(exc).__name__
+    return ErrorRecord(
+        stage=stage,
+        url=url,
+        kind=f"unexpected_{type(exc).__name__}",
+        message=f"{type(exc).__name__}: {detail}" + (f" (at {where})" if where else ""),
+        transient=True,
+        feed_url=feed_url,
+    )
+
+
 # --------------------------------------------------------------------------- response
 
 
@@ -195,6 +220,22 @@ def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
     return media, charset
 
 
+MAX_VALIDATOR = 512
+
+
+def safe_validator(value: str | None) -> str | None:
+    """An ETag / Last-Modified value we may store and send back, else None.
+
+    Printable ASCII only: a non-ASCII or control character cannot be sent in a
+    request header (httpx raises) and would poison the feed's stored state.
+    """
+    if not value or len(value) > MAX_VALIDATOR:
+        return None
+    if not all(" " <= ch <= "~" for ch in value):
+        return None
+    return value
+
+
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from sync code, even when an event loop is already running."""
     try:
@@ -221,8 +262,14 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def _is_blocked_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # IPv6 forms that carry an IPv4 address and reach it through a relay: judged by
+        # that address (2002:7f00:1:: is 127.0.0.1 over 6to4 and counts as global).
+        embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+        if any(v4 is not None and _is_blocked_ip(v4) for v4 in embedded):
+            return True
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
     return (
         ip in METADATA_ADDRESSES
         or ip.is_loopback
@@ -356,6 +403,13 @@ class _Inflater:
                     url=self.url,
                     kind="bad_encoding",
                 ) from exc
+            if not chunk and self._obj.unconsumed_tail == data and not self._obj.eof:
+                # zlib made no progress on this input: stop instead of spinning forever
+                raise BadContent(
+                    f"response body is not valid {self.encoding}: inflater made no progress",
+                    url=self.url,
+                    kind="bad_encoding",
+                )
             out += chunk
             if self.total + len(out) > self.limit:
                 raise TooLarge(
@@ -450,6 +504,7 @@ class Fetcher:
         """
         s = self.settings
         retries = s.retries if retries is None else retries
+        etag, last_modified = safe_validator(etag), safe_validator(last_modified)
         attempt = 0
         while True:
             try:
@@ -491,7 +546,14 @@ class Fetcher:
                         kind=f"http_{status}",
                         http_status=status,
                     )
-                current = urljoin(current, location.strip())
+                try:
+                    current = urljoin(current, location.strip())
+                except ValueError as exc:
+                    raise BadContent(
+                        f"redirect to a malformed URL {location[:200]!r}: {exc}",
+                        url=current,
+                        kind="bad_url",
+                    ) from exc
                 # a redirect target's cached validators belong to another URL
                 kwargs = {**kwargs, "etag": None, "last_modified": None}
                 continue
@@ -574,9 +636,14 @@ class Fetcher:
         last_exc: FetchError | None = None
         for address in target.addresses:
             extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-            request = self._client.build_request(
-                "GET", target.url_for(address), headers=headers, extensions=extensions
-            )
+            try:
+                request = self._client.build_request(
+                    "GET", target.url_for(address), headers=headers, extensions=extensions
+                )
+            except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+                raise BadContent(
+                    f"cannot make a request for this URL: {exc}", url=target.url, kind="bad_url"
+                ) from exc
             try:
                 async with asyncio.timeout(timeout):
                     return await self._stream(request, target.url, max_bytes)

@@ -91,6 +91,7 @@ class FeedPoll:
     http_status: int | None = None
     error: ErrorRecord | None = None
     dropped: dict[str, int] = field(default_factory=dict)  # entries left out: reason -> count
+    item_errors: list[ErrorRecord] = field(default_factory=list)  # items left out for a bad link
 
 
 @dataclass
@@ -174,6 +175,7 @@ class FetchSettings:
     respect_robots: bool = True
     extract_workers: int = 2  # processes for trafilatura (CPU-bound); 0 = in threads of this process
     extract_all: bool = False  # also extract pages whose HTML names no critical mineral
+    extract_timeout: float = 60.0  # seconds one page's text extraction may take before it is stopped
     contact: str = "https://github.com/reewatch/reewatch"
     user_agent: str = ""  # default built from version and contact
 

@@ -32,6 +32,7 @@ from prefect.context import get_run_context  # noqa: E402
 
 from extractors.articles import ArticleBatch, feed_article, fetch_articles  # noqa: E402
 from extractors.feeds import next_state, poll_feeds  # noqa: E402
+from extractors.http import unexpected_record  # noqa: E402
 from extractors.types import Article, ErrorRecord, Event, FeedEntry, FeedPoll, FeedState  # noqa: E402
 from flows import alerts as outbox  # noqa: E402
 from flows.config import Settings, load_settings  # noqa: E402
@@ -92,6 +93,20 @@ def poll_feeds_task(settings: Settings, states: dict, now: datetime) -> list[Fee
 @task(name="fetch-articles", retries=1, retry_delay_seconds=5, cache_policy=NONE)
 def fetch_articles_task(entries: list[FeedEntry], settings: Settings) -> ArticleBatch:
     return fetch_articles(entries, settings.fetch)
+
+
+def _fetch_batch(entries: list[FeedEntry], settings: Settings) -> ArticleBatch:
+    """fetch_articles_task, with a failure of the whole batch (not one page: those are
+    caught per page) turned into a retry later of each of its pages."""
+    try:
+        return fetch_articles_task(entries, settings)
+    except Exception as exc:
+        batch = ArticleBatch()
+        for entry in entries:
+            batch.errors.append(unexpected_record("article", entry.url, entry.feed_url, exc))
+            batch.failed.append(entry)
+            batch.retry.append(entry)
+        return batch
 
 
 @task(name="detect-events", cache_policy=NONE)
@@ -198,6 +213,7 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
         for poll in polls:
             state = states.get(poll.feed_url) or FeedState(feed_url=poll.feed_url)
             new_states.append(next_state(state, poll, now))
+            feed_errors.extend(poll.item_errors)
             if poll.status == "failed":
                 reason = poll.error.message if poll.error else "unknown error"
                 summary.feeds_failed.append((poll.feed_url, reason))
@@ -223,7 +239,7 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
             def fetch(chunk: list[FeedEntry]) -> Future[ArticleBatch]:
                 # copy_context carries the Prefect run context into the thread, so the
                 # task run is recorded under this flow run (what Prefect's own runner does).
-                return fetcher.submit(contextvars.copy_context().run, fetch_articles_task, chunk, settings)
+                return fetcher.submit(contextvars.copy_context().run, _fetch_batch, chunk, settings)
 
             ahead = fetch(chunks[0]) if chunks else None
             for k in range(len(chunks)):
