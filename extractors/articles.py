@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import codecs
+import contextlib
 import gzip
 import html
 import multiprocessing
@@ -353,14 +354,17 @@ async def fetch_article(
     batch: ArticleBatch,
     pool: ProcessPoolExecutor | None = None,
     extract_all: bool = True,
+    extracting: asyncio.Semaphore | None = None,
 ) -> None:
     """Fetch and extract one entry, adding the outcome to `batch`; never raises.
 
     Whatever goes wrong with one page (an error nobody foresaw included) becomes that
     page's error record and a retry on a later run, never the batch's failure.
+    `extracting` admits as many pages to the pool as it has workers, so that
+    extract_timeout measures extraction, not the wait in the pool's queue.
     """
     try:
-        await _fetch_article(fetcher, entry, batch, pool, extract_all)
+        await _fetch_article(fetcher, entry, batch, pool, extract_all, extracting)
     except Exception as exc:  # the catch-all for one item: see the docstring
         batch.errors.append(unexpected_record("article", entry.url, entry.feed_url, exc))
         batch.failed.append(entry)
@@ -373,6 +377,7 @@ async def _fetch_article(
     batch: ArticleBatch,
     pool: ProcessPoolExecutor | None,
     extract_all: bool,
+    extracting: asyncio.Semaphore | None,
 ) -> None:
     try:
         response = await fetcher.get(entry.url, accept=HTML_ACCEPT)
@@ -386,30 +391,46 @@ async def _fetch_article(
             batch.articles.append(feed_article(entry, exc.kind))
         return
     args = (response.body, response.final_url, response.content_type, response.charset, entry, extract_all)
-    limit = fetcher.settings.extract_timeout
+    async with extracting or contextlib.nullcontext():
+        await _extract_page(entry, batch, pool, args, fetcher.settings.extract_timeout)
+
+
+async def _extract_page(
+    entry: FeedEntry, batch: ArticleBatch, pool: ProcessPoolExecutor | None, args: tuple, limit: float
+) -> None:
     # trafilatura is CPU work: keep it off the event loop so downloads continue.
-    try:
-        article = await _extract_in(pool, args, limit)
-    except BrokenProcessPool:
-        # a worker died (killed, or crashed inside lxml): once more in a fresh pool; a page
-        # that kills that one too waits for the next run like any transient failure
-        assert pool is not None
-        pool = _replace_pool(pool)
+    for attempt in (1, 2):
+        pool = _live(pool)
         try:
             article = await _extract_in(pool, args, limit)
+            break
         except BrokenProcessPool:
-            _replace_pool(pool)
-            _retry_later(batch, entry, "extraction_crashed",
-                         "the text extraction process died twice on this page")
+            # a worker died (killed, or crashed inside lxml): once more in a fresh pool; a
+            # page that kills that one too waits for the next run like any transient failure
+            assert pool is not None
+            pool = _replace_pool(pool)
+            if attempt == 2:
+                _retry_later(batch, entry, "extraction_crashed",
+                             "the text extraction process died twice on this page")
+                return
+        except TimeoutError:
+            if pool is not None:
+                _kill_workers(pool)  # a worker stuck in C code only ends this way
+                _replace_pool(pool)
+            _retry_later(batch, entry, "extraction_timeout",
+                         f"text extraction took over {limit:g} s (extract_timeout); stopped")
             return
-    except TimeoutError:
-        if pool is not None:
-            _kill_workers(pool)  # a worker stuck in C code only ends this way
-            _replace_pool(pool)
-        _retry_later(batch, entry, "extraction_timeout",
-                     f"text extraction took over {limit:g} s (extract_timeout); stopped")
-        return
     batch.articles.append(article)
+
+
+def _live(pool: ProcessPoolExecutor | None) -> ProcessPoolExecutor | None:
+    """`pool`, or the pool that replaced it since (after a timeout or a dead worker)."""
+    if pool is None:
+        return None
+    workers = pool._max_workers  # type: ignore[attr-defined]
+    if getattr(pool, "_shutdown_thread", False) or getattr(pool, "_broken", False):
+        return extraction_pool(workers)
+    return pool
 
 
 async def _extract_in(pool: ProcessPoolExecutor | None, args: tuple, limit: float) -> Article:
@@ -451,10 +472,11 @@ def fetch_articles(entries: list[FeedEntry], settings: FetchSettings) -> Article
 
     async def run() -> None:
         slots = asyncio.Semaphore(max(1, settings.concurrency))  # bodies in memory at once
+        extracting = asyncio.Semaphore(max(1, settings.extract_workers))
 
         async def one(entry: FeedEntry) -> None:
             async with slots:
-                await fetch_article(fetcher, entry, batch, pool, settings.extract_all)
+                await fetch_article(fetcher, entry, batch, pool, settings.extract_all, extracting)
 
         async with Fetcher(settings) as fetcher:
             await asyncio.gather(*(one(e) for e in unique.values()))

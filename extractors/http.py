@@ -167,6 +167,9 @@ class BadContent(FetchError):
     kind = "bad_content"
 
 
+_OUR_PACKAGES = {"extractors", "flows", "warehouse"}
+
+
 def unexpected_record(
     stage: str, url: str, feed_url: str | None, exc: BaseException
 ) -> ErrorRecord:
@@ -175,9 +178,15 @@ def unexpected_record(
     Recorded as transient, so the item is retried on later runs (with backoff) and
     given up after the configured attempts, like a flaky server.
     """
-    frames = traceback.extract_tb(exc.__traceback__)[-3:]
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if Path(f.filename).parent.name in _OUR_PACKAGES]
+    shown = []  # the innermost frames, then ours
+    for frame in [*frames[-2:], *ours[-2:]]:
+        if all(frame is not seen for seen in shown):
+            shown.append(frame)
+    shown.sort(key=frames.index)
     where = " <- ".join(
-        f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in reversed(frames)
+        f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in reversed(shown)
     )
     detail = str(exc)[:300] or type(exc).__name__
     return ErrorRecord(
@@ -667,11 +676,16 @@ class Fetcher:
                 continue  # try the next checked address
             except httpx.TimeoutException as exc:
                 raise Timeout(f"timed out: {type(exc).__name__}", url=target.url) from exc
-            except httpx.RemoteProtocolError as exc:
-                raise ConnectionFailed(
-                    f"server broke the HTTP exchange (closed early or sent a short body): {exc}",
-                    url=target.url,
-                    kind="truncated",
+            except (httpx.InvalidURL, httpx.RemoteProtocolError) as exc:
+                # httpx reads a redirect's Location as it receives the response
+                if isinstance(exc, httpx.RemoteProtocolError) and "location" not in str(exc).lower():
+                    raise ConnectionFailed(
+                        f"server broke the HTTP exchange (closed early or sent a short body): {exc}",
+                        url=target.url,
+                        kind="truncated",
+                    ) from exc
+                raise BadContent(
+                    f"redirect to a malformed URL: {exc}", url=target.url, kind="bad_url"
                 ) from exc
             except httpx.TransportError as exc:
                 detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -12,6 +12,7 @@ import asyncio
 import urllib.robotparser
 from typing import TYPE_CHECKING
 
+from extractors.charsets import decode_text
 from extractors.http import FetchError, RobotsDisallowed
 
 if TYPE_CHECKING:
@@ -65,9 +66,7 @@ class RobotsCache:
             self.notes[origin] = f"robots.txt not applied ({exc.kind}): {exc.message}"
             return None
         parser = urllib.robotparser.RobotFileParser(url)
-        try:
-            text = response.body.decode(response.charset or "utf-8", errors="replace")
-        except LookupError:  # unknown charset name
-            text = response.body.decode("utf-8", errors="replace")
+        # the server's charset label only if it names a text codec (not base64, undefined...)
+        text = decode_text(response.body, response.charset)
         parser.parse(text.splitlines())
         return parser
