@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import models
+from extractors import parties
 from extractors.dates import DateMention, date_header, find_dates
 from extractors.evaluate import dates_compatible
 from extractors.geo import SURFACE_FORMS
@@ -503,6 +504,7 @@ class EventExtractor:
     # ---------------------------------------------------------------- article
     def _article_events(self, art: Article, segs: list[_Seg]) -> list[Event]:
         pub = _pub_date(art)
+        self._pub = pub  # officials resolve to their countries by the article's date
         self._article_weak: set[str] = set()
         self._weak_ids: set[str] = set()
         country_counts: Counter[str] = Counter()
@@ -853,18 +855,27 @@ class EventExtractor:
                     continue
                 actors.append(eid)
             elif e.label_ == "LEADER":
-                actors.append(eid)
+                code = parties.official_country(eid, getattr(self, "_pub", None))
+                if code:  # an official stands for the country they serve on the article's date
+                    actors.append(code)
             elif e.label_ == "AGENCY":
                 code = self.agency_country.get(eid) or doc.user_data.get(AGENCY_COUNTRY, {}).get(
                     (e.start_char, e.end_char)
                 )
                 if code:
                     actors.append(code)
-                actors.append(eid)
+                if not code or parties.is_lender(eid):
+                    actors.append(eid)  # a ministry stands for its country; a state lender is a party too
             elif e.label_ in ("COMPANY", "ORG"):
-                actors.append(eid)
-                actors.extend(self.members.get(eid, []))
+                if parties.is_not_party(eid):
+                    continue
+                members = self.members.get(eid, [])
+                if not members:
+                    actors.append(eid)
+                actors.extend(members)  # "the G7": its members are the parties
             elif e.label_ == NER_ORG:
+                if parties.is_not_party(eid):
+                    continue
                 actors.append(eid)
                 self._weak_ids.add(eid)
             elif e.label_ == "COMMODITY":
@@ -908,9 +919,7 @@ class EventExtractor:
                 coms = self._ents(title_seg)[1] if title_seg.commodity else []
             if not coms and c.type == "talks" and self._in_lede(segs, i):
                 coms = self._article_commodities(segs)
-            if c.type == "investment" and not any(
-                a in self.agency_country or (len(a) != 2 and a not in self.members) for a in actors
-            ):
+            if c.type == "investment" and not self._names_organisation(seg):
                 coms = []  # a context-licensed investment needs a named investor or recipient
         if not coms:
             return False
@@ -924,7 +933,9 @@ class EventExtractor:
             )
         ):
             return False
-        if actors and seg.header is None and c.type in ("export_control", "export_control_easing") and not _has_subject_actor(c):
+        if c.type in _GOVERNMENT_TYPES:
+            actors = self._government_actors(c, segs, i, title_seg, country_counts)
+        elif actors and seg.header is None and c.type in ("export_control", "export_control_easing") and not _has_subject_actor(c):
             prev = next((x for x in reversed(segs[max(0, i - 1) : i]) if not x.is_title), None)
             if prev is not None:
                 actors = list(dict.fromkeys(actors + [a for a in self._ents(prev, True)[0] if len(a) == 2]))
@@ -939,10 +950,15 @@ class EventExtractor:
                 sure = [a for a in core if a not in self._weak_ids or a in before]
                 if len(sure) >= 2 or (sure and any(a in sure for a in by_subject)):
                     actors = core
+                named = self._anaphor_parties(seg, segs, i, roles)
+                if named:  # "the two leaders signed ...": the parties named before
+                    actors = list(dict.fromkeys(named + (core if sure else [])))
         weak = set(self._weak_ids)  # organisations only the statistical NER vouches for
         c.weak = weak
         self._article_weak |= weak
-        if not [a for a in actors if a not in weak]:
+        if c.type in _GOVERNMENT_TYPES:
+            pass  # the acting government is settled above
+        elif not [a for a in actors if a not in weak]:
             # no sure party in the sentence: the nearest earlier sentence (or the headline) that names one
             found: list[str] = []
             for x in reversed(segs[max(0, i - ACTOR_LOOKBACK) : i]):
@@ -955,7 +971,7 @@ class EventExtractor:
             actors = list(dict.fromkeys(actors + found))
         strong = [a for a in actors if a not in weak]
         top = country_counts.most_common(1)[0][0] if country_counts else None
-        if top and (not strong or (c.type in ("export_control", "export_control_easing") and not _has_subject_actor(c))):
+        if top and c.type not in _GOVERNMENT_TYPES and not strong:
             actors = list(dict.fromkeys(actors + [top]))
         if not actors:
             return False
@@ -977,6 +993,74 @@ class EventExtractor:
             return False  # FORMAT.md: events are annotated only when dated to the month
         c.split_with = self._split_targets(c)
         return True
+
+    def _names_organisation(self, seg: _Seg) -> bool:
+        """The sentence names an agency, a company or another organisation (not a group)."""
+        doc = seg.doc if seg.doc is not None else seg.light
+        return doc is not None and any(
+            e.label_ == "AGENCY" or (e.label_ in ("COMPANY", "ORG", NER_ORG) and (e.ent_id_ or e.text) not in self.members
+                                     and not parties.is_not_party(e.ent_id_ or e.text))
+            for e in doc.ents
+        )
+
+    def _government_actors(self, c: _Cand, segs, i, title_seg, country_counts) -> list[str]:
+        """Who takes a measure: the government acting in the trigger's clause (subject,
+        possessor, modifier, agent), else a country the sentence names outside a target
+        phrase ("curbs on exports to the US"), else the one acting in the sentences before,
+        else the article's most-named country. Companies are not parties of a measure."""
+        def gov(seg, only) -> list[str]:
+            return parties.government_parties(self._ents(seg, True, only=only)[0], self.agency_country)
+
+        seg = c.seg
+        acting = parties.acting_tokens(c.trigger, c.verb)
+        found = gov(seg, acting) if acting else []
+        if not found and acting and self._ents(seg, True, only=acting)[0]:
+            return []  # "the African Union adopted a strategy": someone else acts, not a government
+        if not found:
+            found = gov(seg, set(range(len(seg.doc))) - parties.target_tokens(seg.doc))
+        if not found and seg.header is None:
+            for x in reversed(segs[max(0, i - 1) : i]):
+                if not x.is_title:
+                    doc = x.doc if x.doc is not None else None
+                    found = gov(x, None if doc is None else set(range(len(doc))) - parties.target_tokens(doc))
+        if not found and country_counts:
+            found = [country_counts.most_common(1)[0][0]]
+        if not found and title_seg is not None and title_seg.doc is not None:
+            found = gov(title_seg, None)
+        return found
+
+    def _anaphor_parties(self, seg: _Seg, segs, i, roles: set[int]) -> list[str]:
+        """ "The two leaders signed ...", "both sides agreed", "the ministry said": the parties
+        named before the phrase (earlier in the sentence, else in the sentences before)."""
+        doc = seg.doc
+        for t in doc:
+            if t.i not in roles or t.pos_ not in ("NOUN", "PROPN", "PRON", "NUM", "DET"):
+                continue
+            mods = [ch for ch in t.children if ch.dep_ in ("det", "predet", "nummod", "amod", "quantmod")]
+            words = sorted([t, *mods], key=lambda x: x.i)
+            if not mods or words[-1].i != t.i:
+                continue
+            kind = parties.anaphor(" ".join(w.text for w in words))
+            if kind is None:
+                continue
+            before = [a for a in self._ents(seg, True, only=set(range(words[0].i)))[0] if a not in self._weak_ids]
+            earlier: list[str] = []
+            for x in reversed(segs[max(0, i - ACTOR_LOOKBACK) : i]):
+                if x.is_title:
+                    continue
+                got = [a for a in self._ents(x, True)[0] if a not in self._weak_ids]
+                earlier = list(dict.fromkeys(got + earlier))
+                if (kind == "plural" and len(earlier) >= 2) or (kind == "single" and earlier):
+                    break
+            if kind == "plural":
+                named = before if len(before) >= 2 else list(dict.fromkeys(before + earlier))
+                return named if len(named) >= 2 else []
+            # the nearest one named in the sentence; else the first one (the subject, in
+            # English order) of the sentence before: "Mexico's minister visited Seoul. The ministry ..."
+            named = before[::-1] or earlier
+            countries = [a for a in named if parties.is_country(a)]
+            return countries[:1] if countries else named[:1]
+        return []
 
     def _date(self, c: _Cand, pub: date) -> bool:
         """The date of the trigger's own clause, else a higher clause's, else the timeline

@@ -37,7 +37,7 @@ def read_patterns(name: str) -> list[dict[str, Any]]:
     return rows
 
 
-_RULE_CODE = ("events.py", "dates.py", "money.py", "geo.py", "relevance.py")
+_RULE_CODE = ("events.py", "parties.py", "dates.py", "money.py", "geo.py", "relevance.py")
 
 
 @lru_cache(maxsize=1)
@@ -97,6 +97,11 @@ def entity_patterns(nlp) -> list[dict[str, Any]]:
         # per token instead of the token Matcher's per-pattern state machine; same matches)
         pattern: Any = _token_pattern(nlp, text, True) if case else text
         pats.append({"label": row["label"], "pattern": pattern, "id": row["id"]})
+    for row in read_patterns("officials"):
+        for text in dict.fromkeys([row["name"], *row.get("aliases", [])]):
+            case = " " not in text and text[:1].isupper()  # "Xi", "Trump": with their capitals only
+            pattern = _token_pattern(nlp, text, True) if case else text
+            pats.append({"label": "LEADER", "pattern": pattern, "id": row["name"]})
     for form in SURFACE_FORMS:
         code = country_code(form)
         if code is None:
@@ -273,6 +278,15 @@ def agency_countries() -> dict[str, str]:
 def weak_commodity_patterns() -> set[str]:
     """Lower-cased surface forms that count as commodities only next to a strong one."""
     return {r["pattern"].lower() for r in read_patterns("entities") if r.get("weak")}
+
+
+@lru_cache(maxsize=1)
+def official_terms() -> dict[str, list[tuple[str, str, str | None]]]:
+    """Official's name -> [(ISO country, from, to or None)], from models/patterns/officials.jsonl."""
+    out: dict[str, list[tuple[str, str, str | None]]] = {}
+    for row in read_patterns("officials"):
+        out.setdefault(row["name"], []).append((row["country"], row["from"], row.get("to")))
+    return out
 
 
 def group_members() -> dict[str, list[str]]:
