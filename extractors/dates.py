@@ -98,6 +98,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("mdy", re.compile(rf"\b({_MON})\s+(\d{{1}}|\d{{2}})(?:st|nd|rd|th)?,?\s+({_YEAR})\b")),
     ("dmy", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MON}),?\s+({_YEAR})\b")),
+    # "Sept. 30 last year", "the 4th of April this year": a day in a year given relatively
+    ("md_rel_year", re.compile(rf"\b({_MON})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?i:last|this|next)) year\b")),
+    ("dm_rel_year", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MON}),?\s+((?i:last|this|next)) year\b")),
     (
         "md",
         re.compile(
@@ -297,6 +300,10 @@ def find_dates(text: str, published: date | datetime, future: bool = False) -> l
                         mon, day = (g[0], g[1]) if kind == "mdy" else (g[1], g[0])
                         d = date(int(g[2]), _month(mon), int(day))
                     res = d, "day"
+                elif kind in ("md_rel_year", "dm_rel_year"):
+                    mon, day = (g[0], g[1]) if kind == "md_rel_year" else (g[1], g[0])
+                    off = {"last": -1, "this": 0, "next": 1}[g[2].lower()]
+                    res = date(pub.year + off, _month(mon), int(day)), "day"
                 elif kind in ("md", "dm"):
                     if (
                         kind == "md"

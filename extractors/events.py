@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import models
-from extractors import parties
+from extractors import dating, parties
 from extractors.dates import DateMention, date_header, find_dates
 from extractors.evaluate import dates_compatible
 from extractors.geo import SURFACE_FORMS
@@ -1101,7 +1101,7 @@ class EventExtractor:
             c.date, c.precision = seg.header.date, seg.header.precision
             c.source = "header"
             return True
-        if _is_now(head, allow_will=c.type == "investment"):
+        if _is_now(head, allow_will=c.type == "investment") and not dating.habitual(head):
             c.date, c.precision = pub.isoformat(), "day"
             if c.now_precision == "month":
                 c.date, c.precision = pub.isoformat()[:7], "month"

@@ -109,12 +109,32 @@ def _fetch_batch(entries: list[FeedEntry], settings: Settings) -> ArticleBatch:
         return batch
 
 
+def detect_events(articles: list[Article]) -> tuple[list[list[Event]], list[ErrorRecord]]:
+    """Events per article, and the articles the event stage failed on (stage "nlp").
+
+    A failure of the whole batch (the parse itself raising, not one article's rules: the
+    extractor catches those) is narrowed down by running each article alone, so one bad
+    text never costs the others their events."""
+    extractor = get_extractor()
+    try:
+        return extractor.extract(articles), list(extractor.last_errors)
+    except Exception:  # noqa: BLE001 - find the article(s) that break the batch
+        pass
+    events: list[list[Event]] = []
+    errors: list[ErrorRecord] = []
+    for art in articles:
+        try:
+            events.append(extractor.extract([art])[0])
+            errors += extractor.last_errors
+        except Exception as exc:  # noqa: BLE001 - recorded, the article is retried next run
+            events.append([])
+            errors.append(unexpected_record("nlp", art.url, art.feed_url, exc))
+    return events, errors
+
+
 @task(name="detect-events", cache_policy=NONE)
 def detect_events_task(articles: list[Article]) -> tuple[list[list[Event]], list[ErrorRecord]]:
-    """Events per article, and the articles the event stage failed on (stage "nlp")."""
-    extractor = get_extractor()
-    events = extractor.extract(articles)
-    return events, list(extractor.last_errors)
+    return detect_events(articles)
 
 
 @task(name="deliver-alerts", retries=1, retry_delay_seconds=10, cache_policy=NONE)

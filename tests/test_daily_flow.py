@@ -320,3 +320,28 @@ def test_article_the_event_stage_fails_on_is_recorded_and_retried(prefect_server
     assert second["nlp_errors"] == 0 and second["processed_articles"] == 1
     assert q(db, "select count(*) from articles where nlp_version is null") == [(0,)]
     assert q(db, "select type from events order by type") == [("agreement",), ("export_control",)]
+
+
+def test_a_batch_the_parse_fails_on_is_narrowed_to_the_bad_article(monkeypatch) -> None:
+    """When the event stage raises for a whole batch (outside the per-article rules), each
+    article is run alone: the good ones keep their events, the bad one becomes an error."""
+    import extractors.events as events_mod
+    from extractors.types import Article
+    from flows.daily import detect_events
+
+    real = events_mod.segment
+
+    def fragile(article):
+        if "poison" in article.text:
+            raise MemoryError("deliberate parse failure")
+        return real(article)
+
+    monkeypatch.setattr(events_mod, "segment", fragile)
+    day = datetime(2025, 10, 30, tzinfo=UTC)
+    good = Article(url="http://example.test/good", title="Rare earths",
+                   text="China expanded export controls on rare earths on Thursday.", published=day)
+    bad = Article(url="http://example.test/bad", title="Rare earths",
+                  text="poison text about rare earths and export controls.", published=day)
+    events, errors = detect_events([good, bad])
+    assert [len(e) for e in events] == [1, 0]
+    assert [(e.stage, e.url, e.kind) for e in errors] == [("nlp", bad.url, "unexpected_MemoryError")]

@@ -38,6 +38,12 @@ def first(text, pub=PUB, future=False):
         ("three months ago", ("2025-07", "month")),
         ("in mid-October", ("2025-10", "month")),
         ("Sept. 30", ("2025-09-30", "day")),
+        ("On Sept. 30 last year, Beijing banned", ("2024-09-30", "day")),
+        ("on the 4th of April this year", ("2025-04-04", "day")),
+        ("until March 1 next year", ("2026-03-01", "day")),
+        ("imposed last December", ("2024-12", "month")),
+        ("Friday's update to the list", ("2025-10-24", "day")),
+        ("earlier this year", ("2025", "year")),
     ],
 )
 def test_find_dates(text, expected):

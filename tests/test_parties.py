@@ -86,3 +86,15 @@ def test_commentators_are_never_parties():
 def test_anaphora_words():
     assert anaphor("the two leaders") == "plural" and anaphor("both sides") == "plural"
     assert anaphor("the ministry") == "single" and anaphor("the new plant") is None
+
+
+def test_a_standing_practice_is_not_the_day_s_news(ex):
+    # present perfect with a habitual modifier: background, not an event on the publication day
+    assert found(ex, "China has periodically imposed export controls on rare earths for decades.") == []
+    assert found(ex, "China has expanded export controls on rare earths.") == [("export_control", ["CN"])]
+
+
+def test_a_background_clause_keeps_its_own_date(ex):
+    a = Article(url="http://example.test/bg", title="Minerals news", published=datetime(2025, 10, 30),
+                text="On Sept. 30 last year, Beijing banned exports of antimony to the United States.")
+    assert [(e.type, e.date, e.actors) for e in ex.extract([a])[0]] == [("export_control", "2024-09-30", ["CN"])]

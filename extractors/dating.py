@@ -1,0 +1,43 @@
+"""Which clauses report the news of the publication day, and which tell background.
+
+Why: a clause in the present or present perfect with no date of its own is dated to the
+publication day ("China has expanded its controls"). A clause that describes a standing
+practice ("China has periodically imposed controls for decades", "the Pentagon has at
+times stopped ...") is background, not the day's news: it must not become a new event
+on the publication date. The vocabulary is data (models/patterns/dating.jsonl).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import models
+
+_CLAUSES = {"ccomp", "advcl", "relcl", "acl", "xcomp", "conj", "parataxis", "csubj"}
+
+
+@lru_cache(maxsize=1)
+def _habitual() -> tuple[frozenset[str], list[re.Pattern[str]]]:
+    words: set[str] = set()
+    phrases: list[re.Pattern[str]] = []
+    for row in models.read_patterns("dating"):
+        if row.get("kind") == "habitual":
+            words.update(w.lower() for w in row.get("adverbs", []))
+            phrases += [re.compile(p) for p in row.get("phrases", [])]
+    return frozenset(words), phrases
+
+
+def habitual(verb) -> bool:
+    """The clause of `verb` carries a habitual or durative modifier (see module doc)."""
+    words, phrases = _habitual()
+    for ch in verb.children:
+        if ch.dep_ in _CLAUSES:
+            continue
+        if ch.dep_ in ("advmod", "npadvmod") and ch.lower_ in words:
+            return True
+        if ch.dep_ in ("prep", "npadvmod", "advmod"):
+            text = " ".join(t.lower_ for t in ch.subtree)
+            if any(p.search(text) for p in phrases):
+                return True
+    return False
