@@ -258,11 +258,11 @@ def extract(
 ) -> None:
     """Detect events in a JSONL file of articles (the evaluation contract)."""
     from extractors.evaluate import extract_file
-    from flows.daily import get_extractor
+    from extractors.events import EventExtractor  # not flows.daily: no Prefect start-up here
 
     if not articles.exists():
         _fail(f"{articles} does not exist")
-    extract_file(articles, output, get_extractor())
+    extract_file(articles, output, EventExtractor())
 
 
 @app.command("eval")
