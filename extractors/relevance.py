@@ -9,18 +9,43 @@ from __future__ import annotations
 
 import re
 
+import models
 from extractors.types import Article
 
-_STRONG = (
-    r"rare[\s-]+earths?|critical[\s-]+(?:and strategic\s+)?(?:raw\s+)?(?:minerals?|materials?|metals?)|"
-    r"strategic[\s-]+(?:minerals?|metals?)|transition minerals?|minerals? (?:deal|pact|agreement|"
-    r"framework|partnership|security|supply|reserves?|stockpile|dialogue)|"
-    r"scandium|yttrium|lanthanum|cerium|praseodymium|neodymium|promethium|samarium|europium|"
-    r"gadolinium|terbium|dysprosium|holmium|erbium|thulium|ytterbium|lutetium|gallium|germanium|"
-    r"antimony|graphite|tungsten|lithium|cobalt|nickel|manganese|tantalum|niobium|indium|"
-    r"tellurium|bismuth|vanadium|molybdenum|beryllium|hafnium|permanent magnets?|"
-    r"rare[\s-]earth magnets?|ndfeb|superhard materials|seabed mining|deep[\s-]sea mining"
-)
+# Context phrases the gate counts though they name no single mineral ("a minerals deal");
+# the minerals themselves come from the one vocabulary, models/patterns/entities.jsonl.
+_MINERAL_CONTEXT = ("deal", "pact", "agreement", "framework", "partnership", "security", "supply",
+                    "reserve", "reserves", "stockpile", "dialogue")
+
+
+def _variants(form: str) -> list[str]:
+    """A form and its other number ("critical materials" / "critical material")."""
+    if form.endswith("ies"):
+        return [form, form[:-3] + "y"]
+    if form.endswith("s") and not form.endswith("ss") and len(form) > 3:
+        return [form, form[:-1]]
+    return [form]
+
+
+def gate_forms() -> list[str]:
+    """Every surface form the gate looks for: the strong (not `weak`) COMMODITY rows of the
+    entity vocabulary, each in both numbers, plus the mineral context phrases."""
+    rows = models.read_patterns("entities")
+    forms = [r["pattern"] for r in rows if r["label"] == "COMMODITY" and not r.get("weak")]
+    forms += [f"{m} {w}" for m in ("mineral", "minerals") for w in _MINERAL_CONTEXT]
+    return list(dict.fromkeys(v for f in forms for v in _variants(f)))
+
+
+def _form_regex(form: str) -> str:
+    words = re.split(r"[\s-]+", form)
+    rx = r"[\s-]+".join(re.escape(w) for w in words)
+    if form.isupper() or (len(form) <= 5 and form[:-1].isupper()):
+        return f"(?-i:{rx})"  # "REE", "REEs", "PGMs" only with their capitals
+    return rx
+
+
+_FORMS = sorted(gate_forms(), key=len, reverse=True)  # longest first: one hit per phrase
+_STRONG = "|".join(_form_regex(f) for f in _FORMS)
 _RX = re.compile(rf"\b(?:{_STRONG})\b", re.IGNORECASE)
 MAX_SCAN_CHARS = 400_000
 
@@ -56,36 +81,12 @@ def has_commodity_loose(text: str) -> bool:
 # --- the same gate on raw markup, before any text extraction ---------------------------
 
 
-def _top_level(pattern: str) -> list[str]:
-    """The top-level alternatives of a regex source (split on `|` outside parentheses)."""
-    parts, depth, cur = [], 0, ""
-    for ch in pattern:
-        depth += ch == "("
-        depth -= ch == ")"
-        if ch == "|" and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    return [*parts, cur]
-
-
-# one-word terms ("lithium", "ndfeb") come straight from _STRONG; every phrase term needs a
-# word of each group below (tests/test_relevance_markup.py keeps the two in step)
-_WORDS = frozenset(t.encode() for t in _top_level(_STRONG) if re.fullmatch(r"[a-z]+", t))
-_PHRASES: tuple[tuple[frozenset[bytes], frozenset[bytes]], ...] = tuple(
-    (frozenset(a.encode().split()), frozenset(b.encode().split()))
-    for a, b in (
-        ("rare", "earth earths"),
-        ("critical strategic transition", "mineral minerals material materials metal metals"),
-        ("mineral minerals", "deal pact agreement framework partnership security supply reserve "
-                             "reserves stockpile dialogue"),
-        ("permanent", "magnet magnets"),
-        ("superhard", "materials"),
-        ("seabed sea", "mining"),
-    )
-)
+# one-word forms as words; every phrase form as the set of its words (all must be there)
 _LETTERS = bytes(c if 97 <= c <= 122 else 32 for c in range(256))  # a-z kept, all else a space
+_WORDS = frozenset(w for f in _FORMS if len(ws := f.lower().encode().translate(_LETTERS).split()) == 1 for w in ws)
+_PHRASES: tuple[frozenset[bytes], ...] = tuple(dict.fromkeys(
+    frozenset(ws) for f in _FORMS if len(ws := f.lower().encode().translate(_LETTERS).split()) > 1
+))
 _MARKUP_TAG = re.compile(rb"<[^<>]*>")
 
 
@@ -101,6 +102,6 @@ def markup_may_mention(markup: str) -> bool:
     low = markup.encode("utf-8", "ignore").lower()
     for variant in (low, _MARKUP_TAG.sub(b"", low)):
         words = set(variant.translate(_LETTERS).split())
-        if words & _WORDS or any(a & words and b & words for a, b in _PHRASES):
+        if words & _WORDS or any(p <= words for p in _PHRASES):
             return True
     return False

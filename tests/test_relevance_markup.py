@@ -17,7 +17,7 @@ from extractors.relevance import has_commodity, markup_may_mention
 from extractors.types import FeedEntry
 from tests.httpserver import http_server, settings_for  # noqa: F401
 
-# one example per phrase alternative of the gate's regex (relevance._STRONG), in its order
+# phrases of the vocabulary (models/patterns/entities.jsonl) and the gate's context phrases
 PHRASES = [
     "rare-earths",
     "critical and strategic raw materials",
@@ -29,6 +29,8 @@ PHRASES = [
     "superhard materials",
     "seabed mining",
     "deep-sea mining",
+    "platinum group metals",
+    "polymetallic nodules",
 ]
 QUIET_PAGE = (
     "<html><head><title>Harbour festival draws crowds</title></head><body>"
@@ -46,11 +48,21 @@ def page(body: str, head: str = "<title>News</title>") -> str:
     return f"<html><head>{head}</head><body><article>{body}</article></body></html>"
 
 
-def test_every_phrase_alternative_has_an_example():
-    phrases = [t for t in relevance._top_level(relevance._STRONG) if not t.isalpha()]
-    assert len(phrases) == len(PHRASES), "a new phrase in _STRONG needs an example here and a word group"
-    for rx_source, example in zip(phrases, PHRASES, strict=True):
-        assert has_commodity(example), (rx_source, example)
+def test_every_vocabulary_form_passes_both_gates():
+    """The gate reads the same vocabulary as the entity ruler: every strong commodity form
+    passes the text gate and, set in markup, the markup gate."""
+    from models import read_patterns
+
+    strong = [r["pattern"] for r in read_patterns("entities") if r["label"] == "COMMODITY" and not r.get("weak")]
+    assert {"palladium", "zirconium"} <= set(strong)
+    for form in relevance.gate_forms():
+        assert has_commodity(f"Officials discussed {form} on Monday."), form
+        assert markup_may_mention(page(f"<p>Officials discussed <b>{form}</b> on Monday.</p>")), form
+    for form in strong:
+        assert has_commodity(form), form
+    weak = [r["pattern"] for r in read_patterns("entities") if r["label"] == "COMMODITY" and r.get("weak")]
+    assert not any(has_commodity(f"We talked about {w} today.") for w in weak if w.lower() not in
+                   {f.lower() for f in strong})
 
 
 @pytest.mark.parametrize("phrase", PHRASES)
