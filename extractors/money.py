@@ -7,6 +7,7 @@ is exact and cheap.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -97,8 +98,15 @@ class Money:
     end: int
 
 
-def _value(num: str, scale: str | None) -> float:
-    return float(num.replace(",", "")) * _SCALE.get((scale or "").lower(), 1.0)
+MAX_AMOUNT = 1e15  # a quadrillion: ten times world GDP; a larger "amount" is a typo or an attack
+
+
+def _value(num: str, scale: str | None) -> float | None:
+    """The figure's value, or None if absurd (400 digits is infinity as a float)."""
+    if len(num) > 40:
+        return None
+    value = float(num.replace(",", "")) * _SCALE.get((scale or "").lower(), 1.0)
+    return value if math.isfinite(value) and value <= MAX_AMOUNT else None
 
 
 def find_money(text: str) -> list[Money]:
@@ -112,12 +120,16 @@ def find_money(text: str) -> list[Money]:
         if _PRICE.match(text, m.end()):
             continue  # "$110/kg", "$5 a share": a price, not a sum of money
         cur = _PREFIX[m.group(1).lower()]
-        found.append(Money(_value(m.group(2), m.group(3)), cur, m.start(), m.end()))
+        value = _value(m.group(2), m.group(3))
+        if value is not None:
+            found.append(Money(value, cur, m.start(), m.end()))
     for m in _SUFFIX_RE.finditer(text):
         if any(f.start <= m.start() < f.end for f in found):
             continue
         cur = _SUFFIX[m.group(3).lower()]
-        found.append(Money(_value(m.group(1), m.group(2)), cur, m.start(), m.end()))
+        value = _value(m.group(1), m.group(2))
+        if value is not None:
+            found.append(Money(value, cur, m.start(), m.end()))
     return sorted(found, key=lambda f: f.start)
 
 

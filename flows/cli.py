@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from flows.cli_params import PlainValuesGroup
 
@@ -86,12 +87,12 @@ def _settings(config: Path | None, db: Path | None) -> Any:
     try:
         return load_settings(config, db)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+        err.print(f"[red]configuration error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(code)
 
 
@@ -132,8 +133,9 @@ def print_summary(summary: dict[str, Any], names: dict[str, str] | None = None) 
         for url, reason in summary["feeds_failed"]:
             name = names.get(url)
             label = f"{name} <{url}>" if name and name != url else url
-            console.print(f"  [yellow]✗[/yellow] {label}", soft_wrap=True, highlight=False)
-            console.print(f"      {reason}", soft_wrap=True, highlight=False)
+            # names come from the config, reasons quote servers: printed as text, not markup
+            console.print(f"  [yellow]✗[/yellow] {escape(label)}", soft_wrap=True, highlight=False)
+            console.print(f"      {escape(reason)}", soft_wrap=True, highlight=False)
 
 
 def _run_flow(config: Path | None, db: Path) -> dict[str, Any]:
@@ -197,7 +199,7 @@ def demo(
     if not events:
         console.print("no new events in this run")
     for e in sorted(events, key=lambda e: (e.get("date") or "", e.get("type") or "")):
-        console.print(f"[bold]{e.get('date') or '?':<10}[/bold] [cyan]{e['type']:<22}[/cyan] {e.get('summary') or ''}",
+        console.print(f"[bold]{e.get('date') or '?':<10}[/bold] [cyan]{e['type']:<22}[/cyan] {escape(e.get('summary') or '')}",
                       soft_wrap=True, highlight=False)
     console.rule("Alerts")
     urls = os.environ.get("REEWATCH_ALERT_URLS", "").split()
@@ -313,8 +315,8 @@ def alerts_list(
     for col in ("status", "rule", "event", "attempts", "created", "sent", "last error"):
         table.add_column(col)
     for a in rows:
-        table.add_row(a["status"], a["rule"], a.get("summary") or a["event_id"], str(a["attempts"]),
-                      str(a.get("created_at") or ""), str(a.get("sent_at") or ""), a.get("last_error") or "")
+        table.add_row(a["status"], escape(a["rule"]), escape(a.get("summary") or a["event_id"]), str(a["attempts"]),
+                      str(a.get("created_at") or ""), str(a.get("sent_at") or ""), escape(a.get("last_error") or ""))
     console.print(table)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -78,9 +79,36 @@ def plain_record(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (list(v) if isinstance(v, list | tuple) else iso(v)) for k, v in row.items()}
 
 
+def _finite(value: Any) -> Any:
+    """JSON has no Infinity or NaN: such a float (never a real amount) becomes null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
 def to_json(records: Iterable[Mapping[str, Any]]) -> str:
-    """A JSON list of objects (one per record), keys in record order."""
-    return json.dumps([dict(r) for r in records], indent=2, ensure_ascii=False) + "\n"
+    """A JSON list of objects (one per record), keys in record order; always valid JSON."""
+    rows = [_finite(dict(r)) for r in records]
+    return json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula (the OWASP CSV-injection rule).
+
+    Text from the web lands in these cells (titles, outlet names, URLs); a leading
+    `=`, `+`, `-`, `@`, tab or CR gets a `'` in front, which spreadsheets show as text.
+    Numbers are left alone (a negative number is not text).
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def to_csv(records: Sequence[Mapping[str, Any]], fields: Sequence[str] | None = None) -> str:
@@ -95,7 +123,9 @@ def to_csv(records: Sequence[Mapping[str, Any]], fields: Sequence[str] | None = 
             value = r.get(name)
             if isinstance(value, list | tuple):
                 value = LIST_SEP.join(str(v) for v in value)
-            cells.append("" if value is None else value)
+            elif isinstance(value, float) and not math.isfinite(value):
+                value = None
+            cells.append("" if value is None else csv_safe(value))
         writer.writerow(cells)
     return buf.getvalue()
 
