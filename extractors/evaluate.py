@@ -250,14 +250,27 @@ class _Extractor(Protocol):
 def read_jsonl(path: str | Path) -> list[dict]:
     """Read a JSON-lines file; blank lines are skipped, bad lines raise EvalInputError."""
     out = []
-    with open(path, encoding="utf-8") as fh:
-        for n, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                out.append(json.loads(raw))
-            except json.JSONDecodeError as exc:
-                raise EvalInputError(f"{path}:{n}: not JSON ({exc})") from exc
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for n, raw in enumerate(fh, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    line = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    raise EvalInputError(f"{path}:{n}: not JSON ({exc})") from exc
+                if not isinstance(line, dict):
+                    raise EvalInputError(f"{path}:{n}: each line must be a JSON object, not {type(line).__name__}")
+                for key in ("title", "text", "url", "outlet", "published"):
+                    if line.get(key) is not None and not isinstance(line[key], str):
+                        raise EvalInputError(f"{path}:{n}: {key!r} must be a string")
+                if not isinstance(line.get("id", ""), str | int) or isinstance(line.get("id"), bool):
+                    raise EvalInputError(f"{path}:{n}: 'id' must be a string or a number")
+                out.append(line)
+    except UnicodeDecodeError as exc:
+        raise EvalInputError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise EvalInputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     return out
 
 

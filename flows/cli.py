@@ -87,12 +87,23 @@ def _settings(config: Path | None, db: Path | None) -> Any:
     try:
         return load_settings(config, db)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {escape(str(exc))}")
+        err.print(f"[red]configuration error:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+
+
+def _check_rules(settings: Any) -> None:
+    """Alert rules are configuration too: checked before any work."""
+    from flows.alerts import AlertRuleError, validate_rules
+
+    try:
+        validate_rules(settings.alerts.rules)
+    except AlertRuleError as exc:
+        err.print(f"[red]configuration error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from exc
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {escape(message)}")
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -138,24 +149,77 @@ def print_summary(summary: dict[str, Any], names: dict[str, str] | None = None) 
             console.print(f"      {escape(reason)}", soft_wrap=True, highlight=False)
 
 
+PREFECT_FIX = ("bring the loopback interface up (`ip link set lo up`) or set PREFECT_API_URL to a "
+               "running Prefect server (`prefect server start`)")
+
+
+def _check_prefect_api() -> None:
+    """Fail in one line, at once, where Prefect's temporary API server cannot start.
+
+    Without PREFECT_API_URL each run starts a temporary Prefect server on 127.0.0.1;
+    with loopback down (an empty network namespace) Prefect would wait 90 s and end
+    in a traceback.
+    """
+    import socket
+
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return
+    try:
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen(1)
+            with socket.create_connection(server.getsockname(), timeout=2):
+                pass
+    except OSError as exc:
+        _fail(f"Prefect's temporary API server cannot start: loopback 127.0.0.1 is unusable "
+              f"({exc.strerror or exc}); {PREFECT_FIX}")
+
+
+def _check_database(db: Path) -> None:
+    """Open (and create or migrate) the warehouse before the flow starts: a bad file or a
+    full disk is one line now, not a failed flow run with its traceback."""
+    from warehouse.db import DatabaseLocked, WarehouseError, connect
+
+    try:
+        connect(db).close()
+    except DatabaseLocked:
+        pass  # the run itself waits for the other run
+    except (WarehouseError, OSError) as exc:
+        _fail(str(exc))
+
+
 def _run_flow(config: Path | None, db: Path) -> dict[str, Any]:
     from flows import runtime
 
     runtime.configure()
+    _check_prefect_api()
+    _check_database(db)
+    import duckdb
+
     from flows.daily import daily
-    from warehouse.db import DatabaseLocked
+    from warehouse.db import WarehouseError
 
     try:
         return daily(config=str(config) if config else None, db=str(db))
-    except DatabaseLocked as exc:
+    except WarehouseError as exc:
         _fail(str(exc))
-        raise  # unreachable, keeps type checkers calm
+    except RuntimeError as exc:
+        if "Prefect API" not in str(exc):
+            raise
+        _fail(f"{exc} {PREFECT_FIX}")
+    except (OSError, duckdb.Error) as exc:  # e.g. no space left on device: the real cause, in one line
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        _fail(f"the run stopped: {detail}")
+    raise AssertionError("unreachable")  # _fail always raises
 
 
 @app.command()
 def run(config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Run the daily job once now: poll feeds, fetch, detect events, store, alert."""
     settings = _settings(config, db)
+    _check_rules(settings)
     with console.status("running the daily flow (Prefect)..."):
         summary = _run_flow(config, settings.db)
     print_summary(summary, {f.url: f.name for f in settings.feeds})
@@ -259,12 +323,22 @@ def extract(
     config: ConfigOpt = None,
 ) -> None:
     """Detect events in a JSONL file of articles (the evaluation contract)."""
-    from extractors.evaluate import extract_file
-    from extractors.events import EventExtractor  # not flows.daily: no Prefect start-up here
+    from extractors.evaluate import EvalInputError, extract_file, read_jsonl
 
     if not articles.exists():
         _fail(f"{articles} does not exist")
-    extract_file(articles, output, EventExtractor())
+    try:
+        read_jsonl(articles)  # bad input is one line, before spaCy loads
+    except EvalInputError as exc:
+        _fail(str(exc))
+    from extractors.events import EventExtractor  # not flows.daily: no Prefect start-up here
+
+    try:
+        extract_file(articles, output, EventExtractor())
+    except EvalInputError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write {output or 'stdout'}: {exc.strerror or exc}")
 
 
 @app.command("eval")

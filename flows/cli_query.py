@@ -56,7 +56,7 @@ def _query_command(name: str) -> Callable[[Callable[..., Any]], Callable[..., An
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {escape(message)}")
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -129,13 +129,14 @@ def event_types(values: list[str] | None) -> list[str] | None:
 @contextmanager
 def reader(config: Path | None, db: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the configured warehouse; errors become one clear line."""
-    from warehouse.db import WarehouseError, connect
+    from warehouse.db import WarehouseError, connect, unreadable_error
+    from warehouse.db import duckdb as engine
 
     read_only_run()
     try:
         settings = load_settings(config, db)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {escape(str(exc))}")
+        err.print(f"[red]configuration error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from exc
     try:
         con = connect(settings.db, read_only=True, sql_only=True)
@@ -144,6 +145,8 @@ def reader(config: Path | None, db: Path | None) -> Iterator[duckdb.DuckDBPyConn
         raise  # unreachable
     try:
         yield con
+    except engine.IOException as exc:  # a truncated file shows only when a page is read
+        _fail(str(unreadable_error(str(settings.db), exc)))
     finally:
         con.close()
 

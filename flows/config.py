@@ -95,12 +95,67 @@ class ConfigError(ValueError):
     """The configuration file is missing, malformed or has an unknown key."""
 
 
-def _build(cls: type, data: dict[str, Any], where: str) -> Any:
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - known)
+# Allowed ranges (inclusive) of numeric keys; any other number must be > 0.
+RANGES: dict[str, tuple[float, float]] = {
+    "timeout": (0.1, 3600), "connect_timeout": (0.1, 600), "max_bytes": (1024, 2**31),
+    "max_decompressed_bytes": (1024, 2**32), "max_feed_entries": (1, 100_000),
+    "concurrency": (1, 256), "per_host": (1, 64), "per_host_delay": (0, 600), "retries": (0, 10),
+    "backoff": (0, 600), "max_retry_after": (0, 86_400), "extract_workers": (0, 64),
+    "extract_timeout": (0.1, 3600), "article_batch": (1, 100_000), "page_max_attempts": (1, 1000),
+    "page_retry_minutes": (0, 525_600), "batch_size": (1, 100_000), "max_attempts": (1, 1000),
+    "backoff_minutes": (0, 525_600), "min_amount": (0, 1e15),
+}  # fmt: skip
+_TYPE_WORDS = {"int": "a whole number", "float": "a number", "bool": "true or false",
+               "str": "a string", "list[str]": "a list of strings"}
+
+
+def _shown(value: Any) -> str:
+    kind = {str: "the string", bool: "the boolean", int: "the number", float: "the number",
+            list: "the list", dict: "a table"}.get(type(value), type(value).__name__)
+    text = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    return kind if isinstance(value, dict) else f"{kind} {text}"
+
+
+def check_value(key: str, value: Any, annotation: str, where: str) -> Any:
+    """`value` checked against the field's type and range; ConfigError names the key.
+
+    Runs before any work: `timeout = "20"` or `article_batch = 0` stop the command
+    with one line, instead of failing deep inside a run (or never, silently).
+    """
+    name = f"{where} {key}" if where else key
+    wanted = annotation.replace(" | None", "").strip()
+    ok = {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, int | float) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+        "str": isinstance(value, str),
+        "list[str]": isinstance(value, list) and all(isinstance(v, str) for v in value),
+        "Path": isinstance(value, str),
+    }.get(wanted, True)
+    if not ok:
+        words = _TYPE_WORDS.get(wanted, wanted)
+        hint = ' (e.g. ["127.0.0.1:8080"])' if key == "allow_hosts" else ""
+        raise ConfigError(f"{name} must be {words}{hint}, not {_shown(value)}")
+    if wanted in ("int", "float"):
+        low, high = RANGES.get(key, (0, float("inf")))
+        if not (low <= value <= high) or (key not in RANGES and value <= 0):
+            bounds = f"between {low:g} and {high:g}" if key in RANGES else "greater than 0"
+            raise ConfigError(f"{name} must be {bounds}, not {value!r}")
+        return float(value) if wanted == "float" else value
+    if wanted == "str" and key in ("url",) and not value.lower().startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http:// or https:// URL, not {value!r}")
+    return value
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} must be a table of keys, not {_shown(data)}")
+    types = {f.name: str(f.type) for f in fields(cls)}
+    unknown = sorted(set(data) - set(types))
     if unknown:
-        raise ConfigError(f"unknown key(s) {', '.join(unknown)} in {where}; known: {', '.join(sorted(known))}")
-    return cls(**data)
+        raise ConfigError(f"unknown key(s) {', '.join(unknown)} in {where}; known: {', '.join(sorted(types))}")
+    checked = {k: check_value(k, v, types[k], where) for k, v in data.items()}
+    return cls(**checked)
 
 
 def load_settings(config: Path | None = None, db: Path | None = None) -> Settings:
@@ -124,6 +179,8 @@ def load_settings(config: Path | None = None, db: Path | None = None) -> Setting
             raise ConfigError("[[feeds]] must be an array of tables with url and name")
         settings.feeds = []
         for i, f in enumerate(feeds):
+            if not isinstance(f, dict):
+                raise ConfigError(f"feeds[{i}] must be a table with url and name, not {_shown(f)}")
             if "url" not in f:
                 raise ConfigError(f"feeds[{i}] has no url")
             settings.feeds.append(_build(FeedSpec, {"name": f.get("url"), **f}, f"feeds[{i}]"))
@@ -135,15 +192,22 @@ def load_settings(config: Path | None = None, db: Path | None = None) -> Setting
         alerts = dict(data.pop("alerts"))
         rules = alerts.pop("rules", None)
         settings.alerts = _build(AlertSettings, alerts, "[alerts]")
+        if rules is not None and not isinstance(rules, list):
+            raise ConfigError(f"[[alerts.rules]] must be an array of tables, not {_shown(rules)}")
         if rules is not None:
             settings.alerts.rules = [_build(AlertRule, r, f"[[alerts.rules]] #{i}") for i, r in enumerate(rules)]
     if "database" in data:
         db_conf = data.pop("database")
+        if not isinstance(db_conf, dict):
+            raise ConfigError(f"[database] must be a table of keys, not {_shown(db_conf)}")
+        if set(db_conf) - {"path"}:
+            raise ConfigError(f"unknown key(s) {', '.join(sorted(set(db_conf) - {'path'}))} in [database]; known: path")
         if "path" in db_conf:
+            check_value("path", db_conf["path"], "str", "[database]")
             settings.db = (base / db_conf["path"]) if not Path(db_conf["path"]).is_absolute() else Path(db_conf["path"])
-    for key, kind in (("article_batch", int), ("page_max_attempts", int), ("page_retry_minutes", float)):
+    for key, kind in (("article_batch", "int"), ("page_max_attempts", "int"), ("page_retry_minutes", "float")):
         if key in data:
-            setattr(settings, key, kind(data.pop(key)))
+            setattr(settings, key, check_value(key, data.pop(key), kind, ""))
     if data:
         raise ConfigError(f"unknown section(s) {', '.join(sorted(data))} in {path}")
     env_db = os.environ.get("REEWATCH_DB")

@@ -90,7 +90,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
             before_commit()
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # DuckDB already ended it (a failed COMMIT, a full disk): the first error is the one to show
         raise
 
 
@@ -110,7 +113,7 @@ def _open(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
             ) from exc
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
-                raise
+                raise unreadable_error(path, exc) from exc
             if time.monotonic() >= deadline:
                 holder = re.search(r"\(PID (\d+)\)", str(exc))
                 who = f" (process {holder.group(1)})" if holder else ""
@@ -119,6 +122,19 @@ def _open(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
                 ) from exc
             time.sleep(min(delay, max(deadline - time.monotonic(), 0.01)))
             delay = min(delay * 2, 1.0)
+
+
+def unreadable_error(path: str, exc: duckdb.Error) -> WarehouseError:
+    """A file DuckDB cannot open: not a database, truncated, or no space or permission."""
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    detail = detail.removeprefix("IO Error: ")
+    if "not a valid DuckDB database" in detail or "Could not read enough bytes" in detail:
+        why = "not a DuckDB file" if "not a valid" in detail else "truncated or damaged"
+        return WarehouseError(
+            f"{path} is not a readable DuckDB warehouse ({why}); "
+            "point --db at the right file or move this one away"
+        )
+    return WarehouseError(f"cannot open the warehouse {path}: {detail}")
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -186,7 +202,13 @@ def connect(
     con = _open(str(file), read_only, wait)
     try:
         if not read_only:
-            migrate(con)
+            try:
+                migrate(con)
+            except MigrationError as exc:
+                cause = str(exc.__cause__ or exc).splitlines()[0]
+                if "space" in cause.lower():  # the real error, not the migration that hit it
+                    raise WarehouseError(f"cannot write the warehouse {file}: {cause}") from exc
+                raise
         found = schema_version(con)
         if read_only and found < SCHEMA_VERSION:
             raise SchemaMissing(
@@ -198,6 +220,9 @@ def connect(
                 f"the warehouse at {file} has schema version {found}, newer than this "
                 f"reewatch ({SCHEMA_VERSION}): upgrade reewatch"
             )
+    except duckdb.IOException as exc:  # a truncated file fails on its first read
+        con.close()
+        raise unreadable_error(str(file), exc) from exc
     except BaseException:
         con.close()
         raise
