@@ -433,8 +433,19 @@ def _live(pool: ProcessPoolExecutor | None) -> ProcessPoolExecutor | None:
     return pool
 
 
+_WARM: set[int] = set()  # ids of pools whose workers have started
+POOL_START_TIMEOUT = 120.0  # spawning workers (Python + trafilatura imports) on a busy machine
+
+
 async def _extract_in(pool: ProcessPoolExecutor | None, args: tuple, limit: float) -> Article:
     loop = asyncio.get_running_loop()
+    if pool is not None and id(pool) not in _WARM:
+        # Start the workers first, so extract_timeout never counts their start-up.
+        await asyncio.wait_for(
+            asyncio.gather(*(loop.run_in_executor(pool, abs, 0) for _ in range(pool._max_workers))),  # type: ignore[attr-defined]
+            POOL_START_TIMEOUT,
+        )
+        _WARM.add(id(pool))
     return await asyncio.wait_for(loop.run_in_executor(pool, extract_article, *args), limit)
 
 
