@@ -130,12 +130,21 @@ _TRIGGER_HINT = re.compile(
     r"program|polic|rule|fast-track|suspen|lift|eas|exempt|resum|halt|sanction|sign)",
     re.IGNORECASE,
 )
-_FACILITIES = {
-    "plant", "refinery", "mine", "facility", "factory", "smelter", "hub", "project", "site",
-    "operation", "line", "complex", "centre", "center",
-}
-_NO_AMOUNT_OK = _FACILITIES | {"stake", "equity"}
-_WINDOW_TYPES = {"talks", "export_control_easing", "agreement", "export_control", "investment"}
+# how each type behaves (models/patterns/types.jsonl): data, so a new type needs no code
+_TYPE_ROWS = {r["type"]: r for r in models.read_patterns("types")}
+
+
+def _types_with(flag: str) -> frozenset[str]:
+    return frozenset(t for t, r in _TYPE_ROWS.items() if r.get(flag))
+
+
+_WINDOW_TYPES = _types_with("window")
+_GOVERNMENT_TYPES = _types_with("government")
+_POLICY_TYPES = _types_with("enacted_purpose")
+_PARTY_TYPES = _types_with("parties")
+_CONTROL_TYPES = _types_with("on_commodity")
+_AMOUNT_TYPES = _types_with("amount")
+_NEEDS_AMOUNT = {t: frozenset(r.get("amount_optional", [])) for t, r in _TYPE_ROWS.items() if r.get("needs_amount")}
 _FUTURE_AUX = {"will", "'ll", "shall"}
 _PRESENT_TAGS = {"VBZ", "VBP"}
 
@@ -981,13 +990,13 @@ class EventExtractor:
         c.commodities = list(dict.fromkeys(coms))
         if not self._date(c, pub) and not self._lede_dated(c, i):
             return False
-        if c.type in ("investment", "agreement", "stockpile", "trade_measure"):
+        if c.type in _AMOUNT_TYPES:
             money = [m for m in find_money(seg.text) if not _PAREN.search(seg.text[: m.start])]
             if money:
                 tpos = c.trigger.idx
                 best = min(money, key=lambda m: abs(m.start - tpos))
                 c.amount, c.currency = best.amount, best.currency
-        if c.type == "investment" and c.amount is None and c.trigger.lemma_.lower() not in _NO_AMOUNT_OK:
+        if c.type in _NEEDS_AMOUNT and c.amount is None and c.trigger.lemma_.lower() not in _NEEDS_AMOUNT[c.type]:
             return False
         if c.precision == "year":
             return False  # FORMAT.md: events are annotated only when dated to the month
@@ -1291,14 +1300,9 @@ _TODAY = re.compile(
     r"issued|welcomed|hosted|held|approved|awarded|finalized|concluded|reached|entered)\b"
 )
 _PAREN = re.compile(r"[(;]\s*$")  # "A$1.2bn (£580m)": the converted figure is not the amount
-_GOVERNMENT_TYPES = {
-    "export_control", "export_control_easing", "trade_measure", "production_quota", "stockpile",
-    "industrial_policy",
-}
 _ONGOING = {"begin", "start", "continue", "keep"}
 _TRAVEL = {"fly", "travel", "head", "arrive", "visit", "go", "come", "gather", "convene"}
 _DECREES = {"order", "proclamation", "determination"}
-_POLICY_TYPES = {"export_control", "trade_measure", "industrial_policy", "stockpile", "production_quota"}
 _ENACT = {
     "sign", "issue", "adopt", "order", "direct", "announce", "approve", "unveil", "publish",
     # "opened bidding to replenish the stockpile": the act that carries out the purpose
@@ -1420,7 +1424,6 @@ def _stative_agent(tok, verb) -> bool:
     )
 
 
-_PARTY_TYPES = {"agreement", "talks", "investment"}
 _MONEY_PREPS = {"in", "into", "to", "for", "toward", "towards", "at", "near"}
 _PLACE_PREPS = {"in", "at", "near"}
 _COUNTRY_WORDS = {w for form in SURFACE_FORMS for w in form.split()}
@@ -1655,7 +1658,6 @@ def _aggregate(noun) -> bool:
     return False
 
 
-_CONTROL_TYPES = {"export_control", "export_control_easing", "trade_measure"}
 
 
 def _object_elsewhere(tok, verb=None) -> bool:
