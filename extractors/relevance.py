@@ -105,3 +105,15 @@ def markup_may_mention(markup: str) -> bool:
         if words & _WORDS or any(p <= words for p in _PHRASES):
             return True
     return False
+
+
+def _gate_version() -> str:
+    """A short hash of the markup gate's vocabulary: pages it skipped are re-read when it changes."""
+    import hashlib
+
+    phrases = sorted((sorted(a), sorted(b)) for a, b in _PHRASES)
+    raw = repr((_STRONG, sorted(_WORDS), phrases)).encode()
+    return "gate-" + hashlib.sha1(raw).hexdigest()[:12]
+
+
+GATE_VERSION = _gate_version()

@@ -133,6 +133,9 @@ def print_summary(summary: dict[str, Any], names: dict[str, str] | None = None) 
         details.append(f"{summary['articles_retry_later']} page(s) failed transiently; retried next run")
     if summary.get("nlp_errors"):
         details.append(f"{summary['nlp_errors']} article(s) failed in the event stage (see `errors`); retried next run")
+    if summary.get("archive_behind"):
+        details.append(f"{summary['archive_behind']} stored article(s) were read by an older model: "
+                       "run `reewatch reprocess` to bring the archive up to date")
     if summary.get("alerts_pending"):
         details.append(f"{summary['alerts_pending']} alert(s) pending delivery")
     if summary.get("alerts_failed"):
@@ -410,6 +413,7 @@ def alerts_test(config: ConfigOpt = None) -> None:
         raise typer.Exit(1)
 
 
+import flows.cli_history  # noqa: E402, F401  (registers backfill, reprocess)
 import flows.cli_query  # noqa: E402, F401  (registers events, timeline, sources, feeds, report, export)
 
 

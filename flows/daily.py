@@ -37,7 +37,7 @@ from extractors.types import Article, ErrorRecord, Event, FeedEntry, FeedPoll, F
 from flows import alerts as outbox  # noqa: E402
 from flows.config import Settings, load_settings  # noqa: E402
 from flows.failpoints import failpoint  # noqa: E402
-from warehouse import store  # noqa: E402
+from warehouse import history, store  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 
 
@@ -77,6 +77,7 @@ class RunSummary:
     alerts_sent: int = 0
     alerts_pending: int = 0
     alerts_failed: int = 0
+    archive_behind: int = 0  # stored articles read by an older nlp_version: `reewatch reprocess`
     status: str = "completed"
 
     def as_dict(self) -> dict[str, Any]:
@@ -224,6 +225,9 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
     try:
         now = utcnow()
         store.start_run(con, run_id, flow_run_id=flow_run_id, nlp_version=get_extractor().nlp_version)
+        # A new model does not re-read the archive here (that is `reewatch reprocess`,
+        # its own flow): the daily run reads new articles only and says how far behind.
+        summary.archive_behind = history.articles_behind(con, get_extractor().nlp_version)
         store.upsert_feeds(con, settings.feeds)
         states = store.load_feed_states(con)
 
@@ -335,6 +339,11 @@ def daily(config: str | None = None, db: str | None = None) -> dict[str, Any]:
             "run %s: %d new articles, %d new events, %d alerts sent",
             summary.run_id, summary.new_articles, len(summary.new_events), summary.alerts_sent,
         )
+        if summary.archive_behind:
+            get_run_logger().warning(
+                "%d stored articles were read by an older nlp_version; run `reewatch reprocess`",
+                summary.archive_behind,
+            )
     except Exception:
         pass
     out = summary.as_dict()

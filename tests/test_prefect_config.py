@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_prefect_yaml_declares_the_daily_deployment() -> None:
     conf = yaml.safe_load((ROOT / "prefect.yaml").read_text())
-    (dep,) = conf["deployments"]
+    (dep,) = [d for d in conf["deployments"] if d["name"] == "reewatch-daily"]
     assert dep["entrypoint"] == "flows/daily.py:daily"
     (schedule,) = dep["schedules"]
     assert schedule["cron"] == "0 6 * * *" and schedule["timezone"] == "UTC"
@@ -23,6 +23,17 @@ def test_prefect_yaml_declares_the_daily_deployment() -> None:
 
     flow = load_flow_from_entrypoint(str(ROOT / dep["entrypoint"]))
     assert flow.name == "reewatch-daily"
+    assert set(dep["parameters"]) <= set(flow.parameters.properties)
+
+
+def test_prefect_yaml_declares_the_reprocess_deployment() -> None:
+    conf = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    (dep,) = [d for d in conf["deployments"] if d["name"] == "reewatch-reprocess"]
+    assert "schedules" not in dep, "reprocess runs when the model changes, not on a clock"
+    from prefect.flows import load_flow_from_entrypoint
+
+    flow = load_flow_from_entrypoint(str(ROOT / dep["entrypoint"]))
+    assert flow.name == "reewatch-reprocess"
     assert set(dep["parameters"]) <= set(flow.parameters.properties)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from extractors import dedup
+from extractors import dedup, relevance
 from extractors.summary import headline
 from extractors.types import (
     Article,
@@ -381,7 +381,7 @@ def drop_pending(con: duckdb.DuckDBPyConnection, urls: list[str]) -> None:
 _ARTICLE_COLS = (
     "article_id", "url", "feed_url", "title", "text", "published", "author", "site",
     "language", "extraction", "fallback_reason", "raw_html_gz", "content_hash", "simhash",
-    "duplicate_of", "fetched_at", "first_run_id",
+    "duplicate_of", "fetched_at", "first_run_id", "gate_version",
 )  # fmt: skip
 
 
@@ -499,6 +499,10 @@ def store_articles(
                 "duplicate_of": pa.array(originals, pa.string()),
                 "fetched_at": pa.array([utc_naive(a.fetched_at) for a in new], _TS),
                 "first_run_id": pa.array([run_id] * len(new), pa.string()),
+                "gate_version": pa.array(
+                    [relevance.GATE_VERSION if a.extraction == "skipped" else None for a in new],
+                    pa.string(),
+                ),
             }
         )
         cols = ", ".join(_ARTICLE_COLS)
@@ -636,6 +640,8 @@ def store_events(
     run_id: str | None,
     now: datetime | None = None,
     on_new: Callable[[duckdb.DuckDBPyConnection, list[dict[str, Any]]], Any] | None = None,
+    *,
+    mark_version: bool = True,
 ) -> StoreResult:
     """Merge a batch of extracted events into the warehouse, all or nothing.
 
@@ -645,6 +651,8 @@ def store_events(
     events), so a killed run resumes exactly where it stopped. `on_new(con, events)`
     runs inside the same transaction with the new events' rows (the alert outbox
     uses it, so a new event and its alerts are committed together or not at all).
+    mark_version False leaves the articles' nlp_version alone (a reprocess of some event
+    types only has not re-read the articles for the others).
     """
     when = _now(now)
     result = StoreResult()
@@ -704,10 +712,11 @@ def store_events(
         _write_events(
             con, created, [by_id[i] for i in sorted(touched)], mentions, nlp_version, run_id, when
         )
-        con.execute(
-            "UPDATE articles SET nlp_version = ? WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
-            [nlp_version, article_ids],
-        )
+        if mark_version:
+            con.execute(
+                "UPDATE articles SET nlp_version = ? WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+                [nlp_version, article_ids],
+            )
         if on_new is not None and created:
             on_new(con, [dict(row) for row in created.values()])
         failpoint("store_events.before_commit")
@@ -778,6 +787,12 @@ def _write_events(
             f"SELECT {mcols}, ?, ?, ? FROM {batch}",
             [nlp_version, run_id, when],
         )
+    # A retired event that is found again is current again.
+    con.execute(
+        "UPDATE events SET retired_by = NULL, retired_at = NULL "
+        "WHERE retired_by IS NOT NULL AND event_id IN (SELECT unnest(?::VARCHAR[]))",
+        [event_ids],
+    )
     # Sources are stories: copies of one story (duplicate_of) count once.
     con.execute(
         """
