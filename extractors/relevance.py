@@ -111,7 +111,7 @@ def _gate_version() -> str:
     """A short hash of the markup gate's vocabulary: pages it skipped are re-read when it changes."""
     import hashlib
 
-    phrases = sorted((sorted(a), sorted(b)) for a, b in _PHRASES)
+    phrases = sorted(sorted(p) for p in _PHRASES)
     raw = repr((_STRONG, sorted(_WORDS), phrases)).encode()
     return "gate-" + hashlib.sha1(raw).hexdigest()[:12]
 
