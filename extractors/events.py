@@ -577,7 +577,7 @@ class EventExtractor:
             if s.doc is None:
                 continue
             for e in s.doc.ents:
-                if e.label_ == "COMPANY" and len(e) >= 2 and e.ent_id_ not in self.members:
+                if e.label_ == "COMPANY" and len(e) >= 2 and e.ent_id_ not in self.members and not parties.is_not_party(e.ent_id_):
                     first = e[0].text
                     if first[:1].isupper() and not first.isupper() and first.lower() not in ("the", "china"):
                         full.setdefault(first, set()).add(e.ent_id_)
@@ -873,7 +873,7 @@ class EventExtractor:
                 )
                 if code:
                     actors.append(code)
-                if not code or parties.is_lender(eid):
+                if (not code and not parties.is_not_party(eid)) or parties.is_lender(eid):
                     actors.append(eid)  # a ministry stands for its country; a state lender is a party too
             elif e.label_ in ("COMPANY", "ORG"):
                 if parties.is_not_party(eid):
@@ -1043,8 +1043,10 @@ class EventExtractor:
         named before the phrase (earlier in the sentence, else in the sentences before)."""
         doc = seg.doc
         for t in doc:
-            if t.i not in roles or t.pos_ not in ("NOUN", "PROPN", "PRON", "NUM", "DET"):
+            if t.i not in roles or t.pos_ not in ("NOUN", "PROPN", "PRON", "NUM", "DET") or t.ent_type_:
                 continue
+            if any(ch.dep_ in ("compound", "poss", "nmod") for ch in t.children):
+                continue  # "the Trump administration", "China's ministry": named, not referring back
             mods = [ch for ch in t.children if ch.dep_ in ("det", "predet", "nummod", "amod", "quantmod")]
             words = sorted([t, *mods], key=lambda x: x.i)
             if not mods or words[-1].i != t.i:

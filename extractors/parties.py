@@ -117,6 +117,13 @@ def acting_tokens(trigger, verb) -> set[int]:
     v = verb if verb is not None else trigger
     if v.pos_ in ("VERB", "AUX"):
         heads += _subjects(v)
+    if not heads:  # "the ministry announced its decision to implement controls": the governing clause's subject
+        for n, anc in enumerate(v.ancestors):
+            if n >= 3:
+                break
+            if anc.pos_ in ("VERB", "AUX"):
+                heads += _subjects(anc)
+                break
     t = trigger
     while t.dep_ == "compound" and t.head.i != t.i:
         t = t.head

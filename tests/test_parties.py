@@ -98,3 +98,20 @@ def test_a_background_clause_keeps_its_own_date(ex):
     a = Article(url="http://example.test/bg", title="Minerals news", published=datetime(2025, 10, 30),
                 text="On Sept. 30 last year, Beijing banned exports of antimony to the United States.")
     assert [(e.type, e.date, e.actors) for e in ex.extract([a])[0]] == [("export_control", "2024-09-30", ["CN"])]
+
+
+def test_a_named_administration_is_not_an_anaphor(ex):
+    text = ("China criticised the plan. The Trump administration signed an agreement with Kestrel Magnetics "
+            "on rare earth magnets on Monday.")
+    assert [a for t, a in found(ex, text) if t == "agreement"] == [["Kestrel Magnetics", "US"]]
+
+
+def test_the_measure_of_a_subordinate_clause_belongs_to_its_own_subject(ex):
+    text = ("When China's commerce ministry announced its decision to impose controls on rare earth exports "
+            "on Thursday, Trump reacted sharply.")
+    assert found(ex, text) == [("export_control", ["CN"])]
+
+
+def test_a_grouping_stands_for_its_members(ex):
+    text = "Foreign ministers of the Quad met in Washington on Tuesday to discuss critical minerals supply."
+    assert found(ex, text) == [("talks", ["AU", "IN", "JP", "US"])]
