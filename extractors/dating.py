@@ -4,7 +4,8 @@ Why: a clause in the present or present perfect with no date of its own is dated
 publication day ("China has expanded its controls"). A clause that describes a standing
 practice ("China has periodically imposed controls for decades", "the Pentagon has at
 times stopped ...") is background, not the day's news: it must not become a new event
-on the publication date. The vocabulary is data (models/patterns/dating.jsonl).
+on the publication date. And a clause that points back ("at the same event", "the same
+day") takes the date told just before. The vocabulary is data (models/patterns/dating.jsonl).
 """
 
 from __future__ import annotations
@@ -26,6 +27,17 @@ def _habitual() -> tuple[frozenset[str], list[re.Pattern[str]]]:
             words.update(w.lower() for w in row.get("adverbs", []))
             phrases += [re.compile(p) for p in row.get("phrases", [])]
     return frozenset(words), phrases
+
+
+@lru_cache(maxsize=1)
+def _same_time() -> list[re.Pattern[str]]:
+    return [re.compile(p, re.IGNORECASE) for row in models.read_patterns("dating")
+            if row.get("kind") == "same_time" for p in row.get("phrases", [])]
+
+
+def refers_to_earlier_date(sentence: str) -> bool:
+    """ "At the same event, ...", "the same day": the clause takes the date told just before."""
+    return any(p.search(sentence) for p in _same_time())
 
 
 def habitual(verb) -> bool:

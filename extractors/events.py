@@ -514,6 +514,7 @@ class EventExtractor:
     def _article_events(self, art: Article, segs: list[_Seg]) -> list[Event]:
         pub = _pub_date(art)
         self._pub = pub  # officials resolve to their countries by the article's date
+        self._segs = segs
         self._article_weak: set[str] = set()
         self._weak_ids: set[str] = set()
         country_counts: Counter[str] = Counter()
@@ -1073,6 +1074,18 @@ class EventExtractor:
             return countries[:1] if countries else named[:1]
         return []
 
+    def _earlier_day(self, seg: _Seg, pub: date) -> str | None:
+        """The last day-precise date of the (up to three) sentences before `seg`."""
+        segs = self._segs
+        i = next((n for n, x in enumerate(segs) if x is seg), None)
+        for x in reversed(segs[max(0, (i or 0) - ACTOR_LOOKBACK) : i or 0]):
+            if x.is_title:
+                continue
+            days = [d for d in find_dates(x.text, pub, False) if d.precision == "day"]
+            if days:
+                return days[-1].date
+        return None
+
     def _date(self, c: _Cand, pub: date) -> bool:
         """The date of the trigger's own clause, else a higher clause's, else the timeline
         header, else any date in the sentence, else the publication day for 'now' clauses."""
@@ -1112,6 +1125,11 @@ class EventExtractor:
             c.date, c.precision = seg.header.date, seg.header.precision
             c.source = "header"
             return True
+        if dating.refers_to_earlier_date(seg.text):
+            earlier = self._earlier_day(seg, pub)
+            if earlier is not None:
+                c.date, c.precision, c.source = earlier, "day", "explicit"
+                return True
         if _is_now(head, allow_will=c.type == "investment") and not dating.habitual(head):
             c.date, c.precision = pub.isoformat(), "day"
             if c.now_precision == "month":

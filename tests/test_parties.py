@@ -115,3 +115,10 @@ def test_the_measure_of_a_subordinate_clause_belongs_to_its_own_subject(ex):
 def test_a_grouping_stands_for_its_members(ex):
     text = "Foreign ministers of the Quad met in Washington on Tuesday to discuss critical minerals supply."
     assert found(ex, text) == [("talks", ["AU", "IN", "JP", "US"])]
+
+
+def test_at_the_same_event_takes_the_date_told_before(ex):
+    a = Article(url="http://example.test/same", title="Minerals news", published=datetime(2025, 10, 30),
+                text="Kestrel Magnetics held its investor day in Denver on Tuesday. At the same event, the company "
+                     "said it will build a $200 million rare earth magnet plant in Texas.")
+    assert [(e.type, e.date) for e in ex.extract([a])[0]] == [("investment", "2025-10-28")]
