@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from extractors.partial_date import PartialDate
+from extractors.partial_date import compatible as partial_compatible
 from extractors.types import Event
 
 try:
@@ -168,26 +170,15 @@ _GENERIC_COMMODITIES = {"critical minerals", "rare earths", "minerals", "metals"
 
 
 def date_precision_of(value: str | None, precision: str | None = None) -> str | None:
-    """The precision of a YYYY[-MM[-DD]] string (given one wins)."""
-    if not value:
-        return None
-    if precision:
-        return precision
-    return {4: "year", 7: "month", 10: "day"}.get(len(value))
+    """The precision of a YYYY[-MM[-DD]] string (given one wins when the value holds it)."""
+    d = PartialDate.parse(value, precision)
+    return d.precision if d else None
 
 
 def date_start(value: str | None) -> date | None:
     """The first day a YYYY[-MM[-DD]] date can mean (for sorting and ranges)."""
-    if not value:
-        return None
-    try:
-        if len(value) == 4:
-            return date(int(value), 1, 1)
-        if len(value) == 7:
-            return date(int(value[:4]), int(value[5:7]), 1)
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+    d = PartialDate.parse(value)
+    return d.start if d else None
 
 
 def _bucket(value: str, precision: str) -> str:
@@ -198,19 +189,10 @@ _RANK = {"day": 0, "month": 1, "year": 2}
 
 
 def dates_compatible(a: str | None, a_prec: str | None, b: str | None, b_prec: str | None) -> bool:
-    """FORMAT.md rule: compare at the coarser precision; days at most 1 apart.
-
-    An undated event is compatible with nothing: merging on type and actors alone
-    would fold every US-JP agreement ever into one.
-    """
-    pa, pb = date_precision_of(a, a_prec), date_precision_of(b, b_prec)
-    if not a or not b or not pa or not pb:
-        return False
-    coarse = max(pa, pb, key=lambda p: _RANK.get(p, 2))
-    if coarse == "day":
-        da, db = date_start(a), date_start(b)
-        return da is not None and db is not None and abs((da - db).days) <= 1
-    return _bucket(a, coarse) == _bucket(b, coarse)
+    """FORMAT.md rule (extractors.partial_date): compare at the coarser precision; days at
+    most 1 apart. An undated event is compatible with nothing: merging on type and actors
+    alone would fold every US-JP agreement ever into one."""
+    return partial_compatible(a, a_prec, b, b_prec)
 
 
 # --- event keys ---------------------------------------------------------------------

@@ -11,10 +11,11 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from extractors.partial_date import compatible as partial_compatible
 from extractors.types import EVENT_TYPES, Article
 
 _LEGAL = {"ltd", "inc", "corp", "co", "plc", "limited", "group", "holdings"}
@@ -37,36 +38,9 @@ def normalise_actor(actor: str) -> str:
     return out
 
 
-def _parse_date(value: str | None, precision: str | None) -> tuple[date, str] | None:
-    if not value:
-        return None
-    parts = str(value).split("-")
-    try:
-        if len(parts) == 3:
-            return date(int(parts[0]), int(parts[1]), int(parts[2])), precision or "day"
-        if len(parts) == 2:
-            return date(int(parts[0]), int(parts[1]), 1), "month"
-        return date(int(parts[0]), 1, 1), "year"
-    except ValueError:
-        return None
-
-
-_RANK = {"day": 0, "month": 1, "year": 2}
-
-
 def dates_compatible(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """Compare at the coarser precision; day vs day tolerates one day."""
-    da = _parse_date(a.get("date"), a.get("date_precision"))
-    db = _parse_date(b.get("date"), b.get("date_precision"))
-    if da is None or db is None:
-        return False
-    (x, px), (y, py) = da, db
-    coarse = px if _RANK.get(px, 0) >= _RANK.get(py, 0) else py
-    if coarse == "day":
-        return abs((x - y).days) <= 1
-    if coarse == "month":
-        return (x.year, x.month) == (y.year, y.month)
-    return x.year == y.year
+    """Compare at the coarser precision; day vs day tolerates one day (extractors.partial_date)."""
+    return partial_compatible(a.get("date"), a.get("date_precision"), b.get("date"), b.get("date_precision"))
 
 
 def events_match(gold: Mapping[str, Any], pred: Mapping[str, Any]) -> bool:

@@ -37,7 +37,7 @@ def read_patterns(name: str) -> list[dict[str, Any]]:
     return rows
 
 
-_RULE_CODE = ("events.py", "parties.py", "dating.py", "dates.py", "money.py", "geo.py", "relevance.py")
+_RULE_CODE = ("events.py", "parties.py", "dating.py", "partial_date.py", "dates.py", "money.py", "geo.py", "relevance.py")
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from extractors import dedup, relevance
+from extractors.partial_date import PartialDate
 from extractors.summary import headline
 from extractors.types import (
     Article,
@@ -569,16 +570,8 @@ _SLACK = timedelta(days=dedup.PUBLISHED_SLACK_DAYS + 1)
 
 
 def _date_range(value: str | None, precision: str | None) -> tuple[date, date] | None:
-    start = dedup.date_start(value)
-    if start is None:
-        return None
-    prec = dedup.date_precision_of(value, precision)
-    if prec == "year":
-        return start, date(start.year, 12, 31)
-    if prec == "month":
-        nxt = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-        return start, nxt - timedelta(days=1)
-    return start, start
+    d = PartialDate.parse(value, precision)
+    return (d.start, d.end) if d else None
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, events: list[Event]) -> list[dict[str, Any]]:
