@@ -7,6 +7,7 @@ a rich progress bar fed by the flow's progress callback.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -30,7 +31,8 @@ def _engine(workers: int, dask_address: str | None) -> Any:
 class Bar:
     """A rich progress bar with named counters, fed by the flows' progress(name, n) calls."""
 
-    def __init__(self, title: str, total: int | None, counters: tuple[str, ...], main: str) -> None:
+    def __init__(self, title: str, total: int | None, counters: tuple[str, ...], main: str,
+                 rate_of: str | None = None) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -42,6 +44,7 @@ class Bar:
 
         self.counts = dict.fromkeys(counters, 0)
         self.main = main
+        self.rate_of = rate_of or main
         self.progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[counts]}"), TextColumn("{task.fields[rate]}"),
@@ -61,8 +64,8 @@ class Bar:
         self.counts[name] = self.counts.get(name, 0) + n
         task = self.progress.tasks[0]
         elapsed = task.elapsed or 0.0
-        rate = f"{self.counts[self.main] / elapsed:,.1f} {self.main}/s" if elapsed > 0 else ""
-        text = " ".join(f"{k} {v:,}" for k, v in self.counts.items())
+        rate = f"{self.counts.get(self.rate_of, 0) / elapsed:,.1f} {self.rate_of}/s" if elapsed > 0 else ""
+        text = " ".join(f"{k} {v:,}" for k, v in self.counts.items() if k != self.main or k == self.rate_of)
         self.progress.update(self.task, advance=n if name == self.main else 0, counts=text, rate=rate)
 
 
@@ -118,3 +121,54 @@ def reprocess(
         console.print(f"[yellow]{out['failed_shards']} shard(s) failed: see `errors` (stage nlp, kind shard_failed); "
                       "rerun to retry them[/yellow]")
 
+
+
+@app.command()
+def backfill(
+    warc: Annotated[list[Path] | None, typer.Option("--warc", help="WARC file(s), gzip per record as CC-NEWS ships them (repeat the option).")] = None,
+    jsonl: Annotated[list[Path] | None, typer.Option("--jsonl", help="Articles in the `reewatch extract` input format (repeat the option).")] = None,
+    since: Annotated[str | None, typer.Option(help="Reach back to this date (YYYY-MM-DD) over configured sources that can.")] = None,
+    alerts: AlertsOpt = False,
+    workers: WorkersOpt = 1,
+    dask_address: DaskOpt = None,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Land history (WARC files, JSONL articles) through the daily stages; resumable."""
+    settings = _settings(config, db)
+    engine = _engine(workers, dask_address)
+    if since is not None:
+        _fail("--since needs configured sources that can reach back (news sitemaps, GDELT); the "
+              "configured sources are RSS/Atom feeds, which list only their latest items: "
+              "use --warc or --jsonl for older news", 2)
+    if not warc and not jsonl:
+        _fail("give --warc FILE and/or --jsonl FILE", 2)
+    files = [*(warc or []), *(jsonl or [])]
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        _fail(f"no such file: {', '.join(missing)}", 2)
+    from flows import runtime
+
+    runtime.configure()
+    from flows.backfill import backfill as backfill_flow
+    from warehouse.db import DatabaseLocked
+
+    total = sum(p.stat().st_size for p in files)
+    with Bar("backfill", total, ("bytes", "records", "relevant", "articles", "events"), "bytes",
+             rate_of="records") as bar:
+        try:
+            out = backfill_flow(config=str(config) if config else None, db=str(settings.db),
+                                warc=[str(p) for p in warc or []], jsonl=[str(p) for p in jsonl or []],
+                                alerts=alerts, workers=engine.workers, dask_address=engine.dask_address,
+                                progress=bar)
+        except DatabaseLocked as exc:
+            _fail(str(exc))
+    console.print(
+        f"backfill {out['run_id']}: {out['records_read']:,} records read, {out['relevant']:,} relevant, "
+        f"{out['articles']:,} articles, {len(out['new_events'])} new events "
+        f"({out['updated_events']} updated), {out['errors']} errors, {out['alerts_queued']} alerts queued"
+        + (f"; {out['files_already_done']} file(s) already done" if out["files_already_done"] else ""),
+        soft_wrap=True, highlight=False,
+    )
+    if out["failed_shards"]:
+        console.print(f"[yellow]{out['failed_shards']} shard(s) failed: see `errors`; rerun to retry them[/yellow]")

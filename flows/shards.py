@@ -184,6 +184,14 @@ def detect_events(articles: pa.Table, batch_size: int = 64) -> dict[str, pa.Tabl
     }
 
 
+def extract_and_detect(pages: pa.Table, extract_all: bool = False, batch_size: int = 64) -> dict[str, pa.Table]:
+    """Both CPU stages of a backfill shard in one trip to a worker: pages -> articles -> events."""
+    extracted = extract_pages(pages, extract_all)
+    found = detect_events(extracted["articles"].drop_columns(["key"]), batch_size)
+    errors = pa.concat_tables([extracted["errors"], found.pop("errors")])
+    return {**extracted, **found, "errors": errors}
+
+
 # --- Prefect tasks (thin) ---------------------------------------------------------------
 # retries: a shard whose worker died is resubmitted by Dask itself; these cover a task
 # that raised (a worker out of memory restarted by its nanny, a lost connection).
@@ -197,6 +205,11 @@ def extract_shard(pages: pa.Table, extract_all: bool = False) -> dict[str, pa.Ta
 @task(name="nlp-shard", retries=2, retry_delay_seconds=1, cache_policy=NONE)
 def nlp_shard(articles: pa.Table, batch_size: int = 64) -> dict[str, pa.Table]:
     return detect_events(articles, batch_size)
+
+
+@task(name="page-shard", retries=2, retry_delay_seconds=1, cache_policy=NONE)
+def page_shard(pages: pa.Table, extract_all: bool = False, batch_size: int = 64) -> dict[str, pa.Table]:
+    return extract_and_detect(pages, extract_all, batch_size)
 
 
 def utcnow() -> datetime:

@@ -91,16 +91,20 @@ def articles_to_reprocess(
     limit: int = 200,
     since: date | None = None,
     force: bool = False,
+    only_unread: bool = False,
 ) -> list[Article]:
     """The next shard of articles to re-read, in article_id order after `after`.
 
     Without force: those not yet read by `nlp_version` (NULL included: a reprocess also
-    finishes what a killed daily run left). The order is fixed, so the shards, and with
+    finishes what a killed daily run left; only_unread: NULL only, what a killed backfill
+    left). The order is fixed, so the shards, and with
     them the events, are the same however many workers read them.
     """
     since_sql, params = _since_clause(since)
     version = "TRUE" if force else "nlp_version IS DISTINCT FROM ?"
     vparams = [] if force else [nlp_version]
+    if only_unread:
+        version, vparams = "nlp_version IS NULL", []
     rows = _rows(
         con,
         f"{_ARTICLE_SELECT} WHERE article_id > ? AND {version} AND {since_sql} "
@@ -108,6 +112,18 @@ def articles_to_reprocess(
         [after, *vparams, *params, limit],
     )
     return [_article(r) for r in rows]
+
+
+def unread_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
+    """The subset of `ids` stored but not yet through the event stage (nlp_version NULL)."""
+    if not ids:
+        return set()
+    rows = con.execute(
+        "SELECT article_id FROM articles WHERE nlp_version IS NULL "
+        "AND article_id IN (SELECT unnest(?::VARCHAR[]))",
+        [ids],
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def count_to_reprocess(
