@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime
 import charset_normalizer
 import trafilatura
 
-from extractors import relevance
+from extractors import interstitials, relevance
 from extractors.charsets import text_codec
 from extractors.http import (
     HTML_ACCEPT,
@@ -160,24 +160,48 @@ def _starts_like_html(head: bytes) -> bool:
 # --------------------------------------------------------------------------- extraction
 
 
-def _feed_text(entry: FeedEntry) -> str:
-    summary = html.unescape(_TAG.sub(" ", entry.summary or ""))
-    summary = re.sub(r"\s+", " ", summary).strip()
-    return "\n\n".join(part for part in (entry.title.strip(), summary) if part)
+def _plain(fragment: str) -> str:
+    """Feed HTML as text: block ends become paragraph breaks, tags and entities go."""
+    fragment = re.sub(r"(?i)</(p|div|li|h[1-6]|blockquote)>|<br\s*/?>", "\n\n", fragment or "")
+    text = html.unescape(_TAG.sub(" ", fragment))
+    paragraphs = (re.sub(r"[ \t\r\f\v]+", " ", p).strip() for p in text.split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def feed_text(entry: FeedEntry) -> tuple[str, str, str]:
+    """(text, evidence, which part) of the richest text the feed gave for this entry.
+
+    content:encoded over description over the title alone. A description that only
+    repeats the title (Google News, many aggregators) is not text: evidence "headline".
+    """
+    title = entry.title.strip()
+    for part, value in (("content:encoded", entry.content), ("description", entry.summary)):
+        body = "" if entry.headline_only else _plain(value)
+        flat = re.sub(r"\W+", " ", body).strip().lower()
+        if flat and flat != re.sub(r"\W+", " ", title).strip().lower():
+            return "\n\n".join(p for p in (title, body) if p), "feed_text", part
+    return title, "headline", "title"
 
 
 def feed_article(entry: FeedEntry, reason: str, raw_html_gz: bytes | None = None) -> Article:
-    """An Article built from the feed entry alone (the page gave us nothing usable)."""
+    """An Article built from the feed entry alone (the page gave us nothing usable).
+
+    `reason` says why; `evidence` says what the text stands on (feed_text or headline).
+    """
+    text, evidence, _part = feed_text(entry)
     return Article(
         url=entry.url,
         title=entry.title,
-        text=_feed_text(entry),
+        text=text,
         published=entry.published,
         feed_url=entry.feed_url,
+        site=entry.outlet,
+        language=entry.language,
         extraction="feed",
-        fallback_reason=reason,
+        fallback_reason=reason or None,
         raw_html_gz=raw_html_gz,
         fetched_at=datetime.now(UTC),
+        evidence=evidence,  # type: ignore[arg-type]
     )
 
 
@@ -234,6 +258,14 @@ def extract_article(
         text_html, url=url, with_metadata=True, include_comments=False, include_tables=True
     )
     text = (doc.text or "").strip() if doc is not None else ""
+    if entry is not None:
+        wall = interstitials.classify(
+            text_html, text, final_url=url, article_url=entry.url,
+            canonical_url=doc.url if doc is not None else None,
+            feed_text_chars=len(_plain(entry.content)),
+        )
+        if wall is not None:  # never stored as the article: neither its text nor its markup
+            return feed_article(entry, f"interstitial {wall}")
     if len(text) < MIN_TEXT_CHARS:
         if entry is None:
             raise BadContent(
@@ -254,7 +286,7 @@ def extract_article(
         published=_as_datetime(doc.date) or (entry.published if entry else None),
         feed_url=entry.feed_url if entry else None,
         author=doc.author or None,
-        site=doc.sitename or doc.hostname or None,
+        site=(entry.outlet if entry else None) or doc.sitename or doc.hostname or None,
         language=lang,
         extraction="page",
         raw_html_gz=raw_gz,
@@ -379,6 +411,9 @@ async def _fetch_article(
     extract_all: bool,
     extracting: asyncio.Semaphore | None,
 ) -> None:
+    if not entry.fetch:  # links that cannot be followed (Google News) or need not be (APIs)
+        batch.articles.append(feed_article(entry, "not_followed"))
+        return
     try:
         response = await fetcher.get(entry.url, accept=HTML_ACCEPT)
     except FetchError as exc:

@@ -21,6 +21,7 @@ from urllib.parse import urldefrag, urljoin
 import courlan
 import feedparser
 
+from extractors import links
 from extractors.charsets import text_codec
 from extractors.http import (
     FEED_ACCEPT,
@@ -75,9 +76,10 @@ class ParsedFeed:
 def canonical_url(link: str, base: str) -> str | None:
     """Absolute, normalised link without fragment or tracking parameters; None if unusable.
 
-    Raises ValueError for a link that is not a URL at all (`http://[foo]/`).
+    Raises ValueError for a link that is not a URL at all (`http://[foo]/`). An aggregator's
+    redirect link (Bing, Google Alerts) becomes the publisher's URL first.
     """
-    absolute, _fragment = urldefrag(urljoin(base, link.strip()))
+    absolute, _fragment = urldefrag(urljoin(base, links.unwrap(link.strip())))
     if not absolute.lower().startswith(("http://", "https://")):
         return None
     try:
@@ -218,6 +220,7 @@ def parse_feed_detailed(
             )
         return ParsedFeed()
     base = feed_url
+    headline_only = links.unfollowable(feed_url) is not None
     result = ParsedFeed()
     result.drop("over_max_entries", cut)
     seen_urls: set[str] = set()
@@ -249,17 +252,50 @@ def parse_feed_detailed(
         seen_urls.add(url)
         if guid is not None:
             seen_guids.add(guid)
-        result.entries.append(
-            FeedEntry(
-                feed_url=feed_url,
-                url=url,
-                title=clean_text(raw.get("title")),
-                summary=clean_text(raw.get("summary")),
-                published=_utc(raw.get("published_parsed") or raw.get("updated_parsed"), now),
-                guid=guid,
-            )
-        )
+        published = _utc(raw.get("published_parsed") or raw.get("updated_parsed"), now)
+        result.entries.append(entry_from_item(raw, feed_url, url, guid, published, headline_only))
     return result
+
+
+def _outlet(raw: dict) -> str | None:
+    """The publisher the item names: Bing's <News:Source>, RSS <source>, Atom source title."""
+    name = raw.get("news_source")
+    if not name:
+        source = raw.get("source") or {}
+        name = source.get("title") if isinstance(source, dict) else None
+    return clean_text(name) or None
+
+
+def entry_from_item(
+    raw: dict, feed_url: str, url: str, guid: str | None, published: datetime | None,
+    headline_only: bool,
+) -> FeedEntry:
+    """One feedparser item as a FeedEntry; `headline_only` for sources whose links are opaque."""
+    title = clean_text(raw.get("title"))
+    outlet = _outlet(raw)
+    content = ""
+    for part in raw.get("content") or []:  # content:encoded / Atom content: the full text
+        value = clean_text(part.get("value") if isinstance(part, dict) else None)
+        if len(value) > len(content):
+            content = value
+    summary = clean_text(raw.get("summary"))
+    if headline_only:
+        # Google News: the title ends in " - Publisher" and the description is a link cluster
+        if outlet and title.endswith(f" - {outlet}"):
+            title = title[: -len(outlet) - 3].rstrip()
+        summary, content = "", ""
+    return FeedEntry(
+        feed_url=feed_url,
+        url=url,
+        title=title,
+        summary=summary,
+        published=published,
+        guid=guid,
+        content=content,
+        outlet=outlet,
+        headline_only=headline_only,
+        fetch=not headline_only,
+    )
 
 
 def parse_feed(
@@ -334,12 +370,17 @@ def poll_feeds(
     states: dict[str, FeedState],
     settings: FetchSettings,
     now: datetime | None = None,
+    first_run_days: float = 7,
 ) -> list[FeedPoll]:
-    """Poll all feeds concurrently (sync entry point); results in the order of `feeds`.
+    """Poll all sources concurrently (sync entry point); results in the order of `feeds`.
+
+    Each source is read by the module of its kind (extractors/sources/).
 
     Feeds whose state says `next_poll_after` is still ahead are not requested
     and come back as status "skipped".
     """
+    from extractors.sources import poll_source  # the sources import this module
+
     now = now or datetime.now(UTC)
 
     async def run() -> list[FeedPoll]:
@@ -351,7 +392,7 @@ def poll_feeds(
                     return FeedPoll(
                         feed.url, "skipped", etag=state.etag, last_modified=state.last_modified
                     )
-                return await poll_feed(fetcher, feed, state, now)
+                return await poll_source(fetcher, feed, state, now, first_run_days)
 
             return list(await asyncio.gather(*(one(f) for f in feeds)))
 

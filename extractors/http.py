@@ -457,6 +457,12 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def host_port_of(url: str) -> str:
+    """"host:port" of an http(s) URL, the key of the per-host clocks."""
+    _scheme, host, port = split_url(url)
+    return f"{host}:{port}"
+
+
 class Fetcher:
     """An async HTTP client with reewatch's limits and manners; use `async with`.
 
@@ -483,6 +489,8 @@ class Fetcher:
         from extractors.robots import RobotsCache  # robots.py imports this module
 
         self.robots = RobotsCache(self)
+        # per-host spacing wider than per_host_delay, asked for by a source (GDELT: 5 s)
+        self.min_interval: dict[str, float] = {}
         self.attempts: int = 0  # HTTP requests actually sent (for tests and run stats)
 
     async def __aenter__(self) -> Fetcher:
@@ -580,7 +588,7 @@ class Fetcher:
 
     async def _polite_wait(self, host_port: str) -> None:
         """Keep per_host_delay seconds between request starts to one host."""
-        delay = self.settings.per_host_delay
+        delay = max(self.settings.per_host_delay, self.min_interval.get(host_port, 0.0))
         now = time.monotonic()
         last = self._host_last.get(host_port)
         start = now if last is None else max(now, last + delay)

@@ -1,16 +1,23 @@
 """robots.txt: fetched once per host per Fetcher, through the same guarded path.
 
-Rules (the common reading of RFC 9309): a missing robots.txt or any 4xx means
-everything is allowed; a 5xx or a failed fetch also allows (we fetch at most a
-few pages a day per host) but is noted in `RobotsCache.notes` so the run can
-report it; a robots.txt we cannot parse allows nothing it does not state.
+Matching follows RFC 9309 through protego (the parser Scrapy maintains): the
+group of the most specific matching User-agent applies, the longest matching
+rule wins (Allow on a tie), and `*` / `$` wildcards work. The standard library's
+`urllib.robotparser` does none of this (first match wins, no wildcards), which
+reads e.g. news.google.com's allow-list wrongly.
+
+Fetching rules: a missing robots.txt or any 4xx means everything is allowed; a
+5xx or a failed fetch also allows (we fetch at most a few pages a day per host)
+but is noted in `RobotsCache.notes` so the run can report it; a robots.txt we
+cannot parse allows nothing it does not state.
 """
 
 from __future__ import annotations
 
 import asyncio
-import urllib.robotparser
 from typing import TYPE_CHECKING
+
+from protego import Protego
 
 from extractors.charsets import decode_text
 from extractors.http import FetchError, RobotsDisallowed
@@ -28,7 +35,7 @@ class RobotsCache:
 
     def __init__(self, fetcher: Fetcher) -> None:
         self._fetcher = fetcher
-        self._parsers: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._parsers: dict[str, Protego | None] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.notes: dict[str, str] = {}  # origin -> why robots.txt was not applied
 
@@ -36,19 +43,19 @@ class RobotsCache:
         """Raise RobotsDisallowed if robots.txt forbids `target.url` to us."""
         origin = f"{target.scheme}://{target.host_header()}"
         parser = await self._parser_for(origin)
-        if parser is not None and not parser.can_fetch(ROBOTS_AGENT, target.url):
+        if parser is not None and not parser.can_fetch(target.url, ROBOTS_AGENT):
             raise RobotsDisallowed(
                 f"{origin}/robots.txt disallows this URL for {ROBOTS_AGENT}", url=target.url
             )
 
-    async def _parser_for(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
+    async def _parser_for(self, origin: str) -> Protego | None:
         lock = self._locks.setdefault(origin, asyncio.Lock())
         async with lock:  # concurrent first requests to a host wait for one fetch
             if origin not in self._parsers:
                 self._parsers[origin] = await self._fetch(origin)
             return self._parsers[origin]
 
-    async def _fetch(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
+    async def _fetch(self, origin: str) -> Protego | None:
         """None means "no rules apply"."""
         url = f"{origin}/robots.txt"
         try:
@@ -65,8 +72,5 @@ class RobotsCache:
                 return None  # no robots.txt: everything allowed
             self.notes[origin] = f"robots.txt not applied ({exc.kind}): {exc.message}"
             return None
-        parser = urllib.robotparser.RobotFileParser(url)
         # the server's charset label only if it names a text codec (not base64, undefined...)
-        text = decode_text(response.body, response.charset)
-        parser.parse(text.splitlines())
-        return parser
+        return Protego.parse(decode_text(response.body, response.charset))

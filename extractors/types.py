@@ -30,13 +30,35 @@ def article_id_for(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
 
 
+SOURCE_KINDS: tuple[str, ...] = ("rss", "gdelt", "federal_register", "sitemap", "html_list")
+EVIDENCE_LEVELS: tuple[str, ...] = ("page", "feed_text", "headline")  # best first
+
+
 @dataclass(frozen=True)
 class FeedSpec:
-    """A feed declared in the configuration."""
+    """A source declared in the configuration (`[[feeds]]`); `kind` says how to read it.
+
+    Every kind takes `url` (so a mirror or a loopback replay can stand in), `name`
+    and `language`; the other keys belong to one kind each (see extractors/sources/).
+    """
 
     url: str
     name: str
     language: str | None = None
+    kind: str = "rss"
+    # gdelt: the DOC 2.0 query; federal_register: the search term
+    query: str = ""
+    # federal_register: agency slugs and document types (RULE, PRORULE, NOTICE, PRESDOCU)
+    agencies: tuple[str, ...] = ()
+    document_types: tuple[str, ...] = ()
+    # html_list: CSS selectors for the items of an announcement list page
+    item_selector: str = ""
+    link_selector: str = "a"
+    title_selector: str = ""
+    date_selector: str = ""
+    # gdelt: seconds between two requests to the API host (GDELT asks for 5)
+    min_interval: float = 0.0
+    max_items: int = 250  # items asked for per poll (GDELT caps at 250)
 
 
 @dataclass
@@ -77,6 +99,12 @@ class FeedEntry:
     summary: str = ""
     published: datetime | None = None
     guid: str | None = None
+    content: str = ""  # full text the feed carries (content:encoded), HTML allowed
+    outlet: str | None = None  # publisher the feed names (<source>, <News:Source>, GDELT domain)
+    language: str | None = None
+    country: str | None = None  # GDELT sourcecountry
+    headline_only: bool = False  # the source gives a title only (Google News)
+    fetch: bool = True  # False: the page cannot be followed; the feed's text stands alone
 
 
 @dataclass
@@ -92,6 +120,7 @@ class FeedPoll:
     error: ErrorRecord | None = None
     dropped: dict[str, int] = field(default_factory=dict)  # entries left out: reason -> count
     item_errors: list[ErrorRecord] = field(default_factory=list)  # items left out for a bad link
+    warnings: list[str] = field(default_factory=list)  # what the user should know about this source
 
 
 @dataclass
@@ -111,6 +140,8 @@ class Article:
     raw_html_gz: bytes | None = None
     fetched_at: datetime | None = None
     id: str = ""
+    # what the text stands on: the publisher's page, the feed's own text, or a title only
+    evidence: Literal["page", "feed_text", "headline"] = "page"
 
     def __post_init__(self) -> None:
         if not self.id:

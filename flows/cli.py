@@ -140,8 +140,14 @@ def print_summary(summary: dict[str, Any], names: dict[str, str] | None = None) 
         details.append(f"{summary['alerts_pending']} alert(s) pending delivery")
     if summary.get("alerts_failed"):
         details.append(f"{summary['alerts_failed']} alert(s) failed for good (see `reewatch alerts`)")
+    dropped = {k: v for k, v in (summary.get("entries_dropped") or {}).items() if k != "duplicate" and v}
+    if dropped:
+        parts = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(dropped.items()))
+        details.append(f"feed items left out: {parts} (see `errors`)")
     for line in details:
         console.print(f"  - {line}")
+    for warning in summary.get("source_warnings") or []:
+        console.print(f"  [yellow]![/yellow] {warning}", soft_wrap=True, highlight=False)
     if summary["feeds_failed"]:
         console.print("[yellow]Unreachable or broken feeds:[/yellow]")
         for url, reason in summary["feeds_failed"]:

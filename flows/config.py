@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from extractors.types import FeedSpec, FetchSettings
+from extractors.types import SOURCE_KINDS, FeedSpec, FetchSettings
 
 DEFAULT_CONFIG_FILE = Path("reewatch.toml")
 DEFAULT_DB = Path("data/reewatch.duckdb")
@@ -88,6 +88,7 @@ class Settings:
     article_batch: int = 200  # articles per NLP + database transaction
     page_max_attempts: int = 5  # runs that retry a page failing transiently before the feed summary is kept
     page_retry_minutes: float = 60.0  # wait before the first retry of such a page; doubles per attempt
+    first_run_days: float = 7.0  # a source's first poll keeps only items of these last days
     source: str = "defaults"  # where the settings came from, for messages
 
 
@@ -97,6 +98,8 @@ class ConfigError(ValueError):
 
 # Allowed ranges (inclusive) of numeric keys; any other number must be > 0.
 RANGES: dict[str, tuple[float, float]] = {
+    "min_interval": (0, 3600),
+    "max_items": (1, 10_000),
     "timeout": (0.1, 3600), "connect_timeout": (0.1, 600), "max_bytes": (1024, 2**31),
     "max_decompressed_bytes": (1024, 2**32), "max_feed_entries": (1, 100_000),
     "concurrency": (1, 256), "per_host": (1, 64), "per_host_delay": (0, 600), "retries": (0, 10),
@@ -158,6 +161,23 @@ def _build(cls: type, data: Any, where: str) -> Any:
     return cls(**checked)
 
 
+def _feed_spec(table: dict[str, Any], i: int) -> FeedSpec:
+    """One [[feeds]] table as a FeedSpec; lists become tuples (the spec is hashable data).
+
+    Only the kind is checked here (query commands load settings too and stay light);
+    each kind's own keys are checked when a run or `sources check` reads the source.
+    """
+    data = {"name": table.get("url"), **table}
+    for key in ("agencies", "document_types"):
+        if key in data:
+            value = [data[key]] if isinstance(data[key], str) else data[key]
+            data[key] = tuple(check_value(key, value, "list[str]", f"feeds[{i}]"))
+    kind = data.get("kind", "rss")
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(f"feeds[{i}] has unknown kind {kind!r}; known: {', '.join(SOURCE_KINDS)}")
+    return _build(FeedSpec, data, f"feeds[{i}]")
+
+
 def load_settings(config: Path | None = None, db: Path | None = None) -> Settings:
     """Read settings: `config` if given, else ./reewatch.toml if present, else defaults."""
     path = config if config is not None else (DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None)
@@ -183,7 +203,7 @@ def load_settings(config: Path | None = None, db: Path | None = None) -> Setting
                 raise ConfigError(f"feeds[{i}] must be a table with url and name, not {_shown(f)}")
             if "url" not in f:
                 raise ConfigError(f"feeds[{i}] has no url")
-            settings.feeds.append(_build(FeedSpec, {"name": f.get("url"), **f}, f"feeds[{i}]"))
+            settings.feeds.append(_feed_spec(f, i))
     if "fetch" in data:
         settings.fetch = _build(FetchSettings, data.pop("fetch"), "[fetch]")
     if "nlp" in data:
@@ -205,7 +225,8 @@ def load_settings(config: Path | None = None, db: Path | None = None) -> Setting
         if "path" in db_conf:
             check_value("path", db_conf["path"], "str", "[database]")
             settings.db = (base / db_conf["path"]) if not Path(db_conf["path"]).is_absolute() else Path(db_conf["path"])
-    for key, kind in (("article_batch", "int"), ("page_max_attempts", "int"), ("page_retry_minutes", "float")):
+    for key, kind in (("article_batch", "int"), ("page_max_attempts", "int"), ("page_retry_minutes", "float"),
+                      ("first_run_days", "float")):
         if key in data:
             setattr(settings, key, check_value(key, data.pop(key), kind, ""))
     if data:

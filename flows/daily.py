@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextvars
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -78,6 +78,8 @@ class RunSummary:
     alerts_pending: int = 0
     alerts_failed: int = 0
     archive_behind: int = 0  # stored articles read by an older nlp_version: `reewatch reprocess`
+    entries_dropped: dict[str, int] = field(default_factory=dict)  # reason -> entries left out
+    source_warnings: list[str] = field(default_factory=list)  # headline-only sources, gaps
     status: str = "completed"
 
     def as_dict(self) -> dict[str, Any]:
@@ -88,7 +90,8 @@ class RunSummary:
 
 @task(name="poll-feeds", retries=1, retry_delay_seconds=5, cache_policy=NONE)
 def poll_feeds_task(settings: Settings, states: dict, now: datetime) -> list[FeedPoll]:
-    return poll_feeds(settings.feeds, states, settings.fetch, now=now)
+    return poll_feeds(settings.feeds, states, settings.fetch, now=now,
+                      first_run_days=settings.first_run_days)
 
 
 @task(name="fetch-articles", retries=1, retry_delay_seconds=5, cache_policy=NONE)
@@ -144,6 +147,57 @@ def deliver_alerts_task(con: Any, settings: Settings, now: datetime) -> Any:
 
 
 # ---------------------------------------------------------------- steps (plain)
+
+GAP_MIN_ENTRIES = 5  # a poll this long with nothing seen before may have missed items
+
+
+def _misconfigured(settings: Settings) -> list[FeedPoll]:
+    """Sources whose kind-specific keys are wrong: reported as failed, never polled."""
+    from extractors.sources import problems
+
+    out = []
+    for feed in settings.feeds:
+        found = problems(feed)
+        if found:
+            out.append(FeedPoll(feed.url, "failed", error=ErrorRecord(
+                stage="feed", url=feed.url, feed_url=feed.url, kind="bad_source_config",
+                message=f"[[feeds]] {feed.name!r} (kind {feed.kind}): " + "; ".join(found),
+                transient=False)))
+    return out
+
+
+def _first_run_filter(poll: FeedPoll, state: FeedState | None, now: datetime, days: float) -> None:
+    """A source's first poll keeps only items of the last `days` (older ones are counted)."""
+    if poll.status != "ok" or (state is not None and state.last_success is not None):
+        return
+    cutoff = now - timedelta(days=days)
+    kept = [e for e in poll.entries if e.published is None or e.published >= cutoff]
+    if len(kept) < len(poll.entries):
+        poll.dropped["older_than_first_run_days"] = len(poll.entries) - len(kept)
+        poll.entries = kept
+
+
+def _drop_errors(poll: FeedPoll) -> list[ErrorRecord]:
+    """Entries a source delivered but the run left out, one error row per reason."""
+    return [
+        ErrorRecord(stage="feed", url=poll.feed_url, feed_url=poll.feed_url, kind=f"dropped_{reason}",
+                    message=f"{n} item(s) left out: {reason.replace('_', ' ')}", transient=False)
+        for reason, n in sorted(poll.dropped.items()) if n and reason != "duplicate"
+    ]
+
+
+def _gap_warning(con: Any, poll: FeedPoll, state: FeedState | None, name: str) -> str | None:
+    """A full poll sharing no item with earlier polls: items between the polls may be lost."""
+    if poll.status != "ok" or state is None or state.last_success is None:
+        return None
+    if len(poll.entries) < GAP_MIN_ENTRIES:
+        return None
+    if any(e.published is not None and e.published <= state.last_success for e in poll.entries):
+        return None  # the feed reaches back to the last poll: nothing in between is lost
+    if store.seen_from_source(con, poll.feed_url, [e.url for e in poll.entries]):
+        return None
+    return (f"{name}: none of its {len(poll.entries)} items was seen in the last poll; "
+            "items published between the two polls may be missing (poll it more often)")
 
 def _entries_to_fetch(con: Any, polls: list[FeedPoll], now: datetime, max_attempts: int) -> list[FeedEntry]:
     """New links from this poll plus earlier transient failures that are due again."""
@@ -231,11 +285,26 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
         store.upsert_feeds(con, settings.feeds)
         states = store.load_feed_states(con)
 
-        polls = poll_feeds_task(settings, states, now)
+        broken = _misconfigured(settings)
+        bad_urls = {p.feed_url for p in broken}
+        runnable = replace(settings, feeds=[f for f in settings.feeds if f.url not in bad_urls])
+        polls = (poll_feeds_task(runnable, states, now) if runnable.feeds else []) + broken
+        names = {f.url: f.name for f in settings.feeds}
         feed_errors: list[ErrorRecord] = []
         new_states = []
         for poll in polls:
-            state = states.get(poll.feed_url) or FeedState(feed_url=poll.feed_url)
+            previous = states.get(poll.feed_url)
+            _first_run_filter(poll, previous, now, settings.first_run_days)
+            for reason, n in poll.dropped.items():
+                summary.entries_dropped[reason] = summary.entries_dropped.get(reason, 0) + n
+            feed_errors.extend(_drop_errors(poll))
+            summary.source_warnings.extend(poll.warnings)
+            gap = _gap_warning(con, poll, previous, names.get(poll.feed_url, poll.feed_url))
+            if gap:
+                summary.source_warnings.append(gap)
+                feed_errors.append(ErrorRecord(stage="feed", url=poll.feed_url, feed_url=poll.feed_url,
+                                               kind="possible_gap", message=gap, transient=False))
+            state = previous or FeedState(feed_url=poll.feed_url)
             new_states.append(next_state(state, poll, now))
             feed_errors.extend(poll.item_errors)
             if poll.status == "failed":
@@ -249,6 +318,7 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
                 summary.feeds_skipped += 1
         summary.feeds_polled = sum(p.status != "skipped" for p in polls)
         store.record_errors(con, run_id, feed_errors)
+        store.record_sources(con, [e for p in polls for e in p.entries], run_id, now)
         failpoint("fetch.after_poll")
 
         # Finish whatever a killed run left behind before taking on new work.

@@ -310,6 +310,10 @@ class DemoServer:
         return routes
 
 
+# The demo world's stories carry fixed dates; its first run takes them all, however old.
+DEMO_FIRST_RUN_DAYS = 36500
+
+
 def demo_settings(db_path: Path | str, server: DemoServer) -> Settings:
     """Settings for a run against `server`: its feeds, `db_path`, fast and loopback-allowed fetching."""
     return Settings(
@@ -323,6 +327,7 @@ def demo_settings(db_path: Path | str, server: DemoServer) -> Settings:
             backoff=0.1,
             timeout=5,
         ),
+        first_run_days=DEMO_FIRST_RUN_DAYS,
         source="demo",
     )
 
@@ -343,6 +348,8 @@ def write_demo_config(server: DemoServer, db_path: Path | str, path: Path | None
     fetch = demo_settings(db, server).fetch
     lines = [
         "# Written by `reewatch demo` for the loopback demo news server; safe to delete.",
+        "",
+        f"first_run_days = {float(DEMO_FIRST_RUN_DAYS)}",
         "",
         "[database]",
         f"path = {_toml_str(str(db))}",

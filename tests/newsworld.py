@@ -62,7 +62,7 @@ class NewsWorld:
         """
         feeds = "".join(f'[[feeds]]\nurl = "{u}"\nname = "{u.split("/")[-2]}"\n\n' for u in self.feed_urls())
         path.write_text(
-            f'{top}\n{feeds}[database]\npath = "{db}"\n\n'
+            f'first_run_days = 36500.0\n{top}\n{feeds}[database]\npath = "{db}"\n\n'
             "[fetch]\n"
             f'allow_hosts = ["{self.server.host_port}"]\n'
             "timeout = 5.0\nretries = 0\nbackoff = 0.05\nper_host_delay = 0.0\nper_host = 8\n"

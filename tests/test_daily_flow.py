@@ -249,7 +249,8 @@ def test_mixed_good_and_broken_sources_through_the_flow(prefect_server, tmp_path
         cfg = tmp_path / "reewatch.toml"
         db = tmp_path / "w.duckdb"
         cfg.write_text(
-            "".join(f'[[feeds]]\nurl = "{server.url(f)}"\nname = "{f}"\n\n' for f in feeds)
+            "first_run_days = 36500\n"  # the fixture items are dated March 2026
+            + "".join(f'[[feeds]]\nurl = "{server.url(f)}"\nname = "{f}"\n\n' for f in feeds)
             + f'[database]\npath = "{db}"\n\n[fetch]\nallow_hosts = ["{server.host_port}"]\n'
             "timeout = 1.5\nretries = 1\nbackoff = 0.05\nper_host_delay = 0.0\nper_host = 8\n"
             "respect_robots = false\nmax_bytes = 2000000\nmax_decompressed_bytes = 5000000\n"

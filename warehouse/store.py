@@ -30,6 +30,7 @@ from extractors.types import (
     FeedSpec,
     FeedState,
     Mention,
+    article_id_for,
 )
 from flows.failpoints import failpoint
 from warehouse.db import WarehouseError, transaction
@@ -118,13 +119,67 @@ def upsert_feeds(con: duckdb.DuckDBPyConnection, feeds: list[FeedSpec]) -> None:
             "url": pa.array(list(unique), pa.string()),
             "name": pa.array([f.name for f in unique.values()], pa.string()),
             "language": pa.array([f.language for f in unique.values()], pa.string()),
+            "kind": pa.array([f.kind for f in unique.values()], pa.string()),
         }
     )
     with transaction(con), _registered(con, table) as batch:
         con.execute(
-            f"INSERT INTO feeds (url, name, language) SELECT url, name, language FROM {batch} "
-            "ON CONFLICT (url) DO UPDATE SET name = excluded.name, language = excluded.language"
+            f"INSERT INTO feeds (url, name, language, kind) SELECT url, name, language, kind FROM {batch} "
+            "ON CONFLICT (url) DO UPDATE SET name = excluded.name, language = excluded.language, "
+            "kind = excluded.kind"
         )
+
+
+def record_sources(
+    con: duckdb.DuckDBPyConnection, entries: list[FeedEntry], run_id: str | None,
+    now: datetime | None = None,
+) -> None:
+    """Remember every (article, source) pair seen, with the item's guid and named outlet.
+
+    One story reached through two sources is one article (same canonical URL, so one
+    article_id) with two rows here; `source_count` counts the article once.
+    """
+    unique: dict[tuple[str, str], FeedEntry] = {}
+    for e in entries:
+        unique.setdefault((article_id_for(e.url), e.feed_url), e)
+    if not unique:
+        return
+    when = _now(now)
+    rows = list(unique.values())
+    table = pa.table(
+        {
+            "article_id": pa.array([k[0] for k in unique], pa.string()),
+            "url": pa.array([e.url for e in rows], pa.string()),
+            "feed_url": pa.array([e.feed_url for e in rows], pa.string()),
+            "guid": pa.array([e.guid for e in rows], pa.string()),
+            "outlet": pa.array([e.outlet for e in rows], pa.string()),
+            "language": pa.array([e.language for e in rows], pa.string()),
+            "country": pa.array([e.country for e in rows], pa.string()),
+        }
+    )
+    with transaction(con), _registered(con, table) as batch:
+        con.execute(
+            "INSERT INTO article_sources (article_id, url, feed_url, guid, outlet, language, country, "
+            "first_seen, last_seen, first_run_id) "
+            f"SELECT article_id, url, feed_url, guid, outlet, language, country, ?, ?, ? FROM {batch} "
+            "ON CONFLICT (article_id, feed_url) DO UPDATE SET last_seen = excluded.last_seen, "
+            "guid = coalesce(excluded.guid, article_sources.guid), "
+            "outlet = coalesce(excluded.outlet, article_sources.outlet)",
+            [when, when, run_id],
+        )
+
+
+def seen_from_source(con: duckdb.DuckDBPyConnection, feed_url: str, urls: list[str]) -> int:
+    """How many of `urls` this source delivered in an earlier poll (for gap detection)."""
+    if not urls:
+        return 0
+    ids = [article_id_for(u) for u in urls]
+    row = con.execute(
+        "SELECT count(*) FROM article_sources WHERE feed_url = ? "
+        "AND article_id IN (SELECT unnest(?::VARCHAR[]))",
+        [feed_url, ids],
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 _STATE_COLS = (
@@ -317,7 +372,8 @@ def save_pending(
             "url": pa.array(list(retry), pa.string()),
             "feed_url": pa.array([e.feed_url for e, _ in items], pa.string()),
             "title": pa.array([e.title for e, _ in items], pa.string()),
-            "summary": pa.array([e.summary for e, _ in items], pa.string()),
+            # the richest text the feed gave, so a page that never comes back keeps it
+            "summary": pa.array([e.content or e.summary for e, _ in items], pa.string()),
             "published": pa.array([utc_naive(e.published) for e, _ in items], _TS),
             "attempts": pa.array(count, pa.int32()),
             "last_error": pa.array(
@@ -382,7 +438,7 @@ def drop_pending(con: duckdb.DuckDBPyConnection, urls: list[str]) -> None:
 _ARTICLE_COLS = (
     "article_id", "url", "feed_url", "title", "text", "published", "author", "site",
     "language", "extraction", "fallback_reason", "raw_html_gz", "content_hash", "simhash",
-    "duplicate_of", "fetched_at", "first_run_id", "gate_version",
+    "duplicate_of", "fetched_at", "first_run_id", "gate_version", "evidence",
 )  # fmt: skip
 
 
@@ -504,6 +560,7 @@ def store_articles(
                     [relevance.GATE_VERSION if a.extraction == "skipped" else None for a in new],
                     pa.string(),
                 ),
+                "evidence": pa.array([a.evidence for a in new], pa.string()),
             }
         )
         cols = ", ".join(_ARTICLE_COLS)
@@ -537,7 +594,7 @@ def unprocessed_articles(
     rows = _rows(
         con,
         "SELECT article_id, url, title, text, published, feed_url, author, site, language, "
-        "extraction, fallback_reason, fetched_at FROM articles "
+        "extraction, fallback_reason, fetched_at, evidence FROM articles "
         f"WHERE {where} ORDER BY fetched_at NULLS FIRST, article_id LIMIT ?",
         [*params, limit],
     )
@@ -555,6 +612,7 @@ def unprocessed_articles(
             extraction=r["extraction"],
             fallback_reason=r["fallback_reason"],
             fetched_at=utc_aware(r["fetched_at"]),
+            evidence=r["evidence"] or "page",
         )  # fmt: skip
         for r in rows
     ]
@@ -786,11 +844,14 @@ def _write_events(
         "WHERE retired_by IS NOT NULL AND event_id IN (SELECT unnest(?::VARCHAR[]))",
         [event_ids],
     )
-    # Sources are stories: copies of one story (duplicate_of) count once.
+    # Sources are stories: copies of one story (duplicate_of) count once. The event's
+    # evidence is the best of its articles' (page > feed_text > headline).
     con.execute(
         """
-        UPDATE events SET source_count = s.n
-        FROM (SELECT m.event_id, count(DISTINCT coalesce(a.duplicate_of, a.article_id)) AS n
+        UPDATE events SET source_count = s.n, evidence = s.best
+        FROM (SELECT m.event_id, count(DISTINCT coalesce(a.duplicate_of, a.article_id)) AS n,
+                     CASE min(CASE a.evidence WHEN 'page' THEN 0 WHEN 'feed_text' THEN 1 ELSE 2 END)
+                          WHEN 0 THEN 'page' WHEN 1 THEN 'feed_text' ELSE 'headline' END AS best
               FROM event_mentions m JOIN articles a ON a.article_id = m.article_id
               WHERE m.event_id IN (SELECT unnest(?::VARCHAR[]))
               GROUP BY m.event_id) s
