@@ -361,7 +361,7 @@ def _sources(
 ) -> dict[str, list[dict[str, Any]]]:
     rows = _dicts(
         con.execute(
-            "SELECT DISTINCT m.event_id, a.url, a.title, a.site, a.published"
+            "SELECT DISTINCT m.event_id, a.url, a.title, a.site, a.published, a.evidence"
             " FROM event_mentions m JOIN articles a ON a.article_id = m.article_id"
             " WHERE list_contains(?, m.event_id)"
             " ORDER BY a.published NULLS LAST, a.url",
@@ -380,6 +380,12 @@ def _headline(alert: dict[str, Any]) -> str:
     return f"{kind}: {actors}" if actors else kind
 
 
+# A headline-only or feed-text event is weaker evidence; the message says so.
+EVIDENCE_LINE = {"feed_text": "the feed's own text (the publisher's page was not readable)",
+                 "headline": "a headline only (no article text)"}
+EVIDENCE_NOTE = {"feed_text": " - feed text", "headline": " - headline only"}
+
+
 def _event_lines(alert: dict[str, Any], sources: list[dict[str, Any]]) -> list[str]:
     """What happened, between whom, when, what, how much, and where it was reported."""
     summary = alert.get("summary") or _headline(alert)
@@ -394,12 +400,15 @@ def _event_lines(alert: dict[str, Any], sources: list[dict[str, Any]]) -> list[s
         lines.append(f"- Commodities: {', '.join(alert['commodities'])}")
     if alert.get("amount") is not None:
         lines.append(f"- Amount: {money(alert['amount'], alert.get('currency'))}")
+    if alert.get("evidence") and alert["evidence"] != "page":
+        lines.append(f"- Evidence: {EVIDENCE_LINE[alert['evidence']]}")
     if sources:
         lines.append(f"- Sources ({len(sources)}):")
         for src in sources[:SOURCES_PER_EVENT]:
             title = (src.get("title") or src["url"]).replace("[", "(").replace("]", ")")
             site = f" ({src['site']})" if src.get("site") else ""
-            lines.append(f"  - [{title}]({src['url']}){site}")
+            basis = EVIDENCE_NOTE.get(src.get("evidence") or "page", "")
+            lines.append(f"  - [{title}]({src['url']}){site}{basis}")
         if len(sources) > SOURCES_PER_EVENT:
             lines.append(f"  - and {len(sources) - SOURCES_PER_EVENT} more")
     lines.append(f"- Rule: {alert['rule']}")
@@ -434,7 +443,7 @@ def _due(con: duckdb.DuckDBPyConnection, now: datetime) -> list[dict[str, Any]]:
     return _dicts(
         con.execute(
             "SELECT a.alert_id, a.event_id, a.rule, a.mode, a.attempts,"
-            " e.type, e.date, e.date_precision, e.actors, e.commodities, e.amount, e.currency, e.summary"
+            " e.type, e.date, e.date_precision, e.actors, e.commodities, e.amount, e.currency, e.summary, e.evidence"
             " FROM alerts a LEFT JOIN events e ON e.event_id = a.event_id"
             " WHERE a.status = 'pending' AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= ?)"
             " ORDER BY a.created_at, a.alert_id",

@@ -247,12 +247,19 @@ def timeline_cmd(
 
 @_query_command("sources")
 def sources_cmd(
-    event_id: Annotated[str, typer.Argument(help="Event id, or a unique prefix of it.")],
+    event_id: Annotated[str, typer.Argument(help="Event id, or a unique prefix of it; or `check` to probe every configured source.")],
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Every article that reported an event, with the sentence that carries it."""
+    """Every article that reported an event, with the sentence that carries it.
+
+    `reewatch sources check` instead probes every configured source once (reachable,
+    robots.txt, items, full text, newest item, what to fix) and stores nothing.
+    """
+    if event_id == "check":
+        _sources_check(config)
+        return
     with reader(config, db) as con:
         full_id = resolve_event_id(con, event_id)
         event = event_by_id(con, full_id)
@@ -262,15 +269,34 @@ def sources_cmd(
         _emit(render.to_json(records) if fmt is Format.json else render.to_csv(records))
         return
     console.print(f"[bold]{escape(render.headline(event))}[/bold]")
-    console.print(f"{render.when(event)} · {event['type']} · {full_id} · {len(rows)} mention(s)")
+    console.print(f"{render.when(event)} · {event['type']} · {full_id} · {len(rows)} mention(s)"
+                  f" · evidence: {render.EVIDENCE_WORDS.get(str(event.get('evidence') or 'page'), 'page')}")
     for i, s in enumerate(rows, 1):
         published = render.iso(s.get("published")) or "unknown date"
         console.print(f"\n{i}. [bold]{escape(s.get('outlet') or s.get('site') or 'unknown outlet')}[/bold]"
                       f" - {escape(s.get('title') or '(no headline)')}")
         console.print(f"   {escape(s.get('url') or '')}", soft_wrap=True)
-        console.print(f"   published {published}")
+        basis = render.EVIDENCE_WORDS.get(str(s.get("evidence") or "page"), "page")
+        console.print(f"   published {published} · evidence: {basis}")
         if s.get("sentence"):
             console.print(f"   \u201c{escape(s['sentence'])}\u201d")
+
+
+def _sources_check(config: Path | None) -> None:
+    """Probe the configured sources; exit 1 when any has a problem (scripts can test it)."""
+    from flows.sources_check import check_sources, lines
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        _fail(f"configuration error: {exc}", code=2)
+    reports = check_sources(settings.feeds, settings.fetch, first_run_days=settings.first_run_days)
+    for line in lines(reports):
+        console.print(escape(line), soft_wrap=True)
+    bad = [r for r in reports if r.offline or r.error or not r.items]
+    console.print(f"\n{len(reports) - len(bad)} of {len(reports)} source(s) ok; nothing was stored")
+    if bad:
+        raise typer.Exit(1)
 
 
 @_query_command("feeds")
@@ -289,6 +315,7 @@ def feeds_cmd(fmt: FormatOpt = Format.table, db: DbOpt = None, config: ConfigOpt
     table.add_column("feed", ratio=2, overflow="fold")
     table.add_column("health", no_wrap=True)
     table.add_column("new", justify="right", no_wrap=True)
+    table.add_column("text from", no_wrap=True)
     table.add_column("last error", ratio=1, overflow="fold")
     for r in rows:
         nxt = r.get("next_poll_after")
@@ -302,9 +329,20 @@ def feeds_cmd(fmt: FormatOpt = Format.table, db: DbOpt = None, config: ConfigOpt
             health.append(f"backed off until {_ts(nxt)}")
         table.add_row(
             f"[bold]{escape(str(r.get('name') or ''))}[/bold]\n[dim]{escape(str(r.get('feed_url') or ''))}[/dim]",
-            "\n".join(health), str(r.get("last_new_items") or 0), escape(r.get("last_error") or ""),
+            "\n".join(health), str(r.get("last_new_items") or 0), _evidence_shares(r),
+            escape(r.get("last_error") or ""),
         )
     console.print(table)
+
+
+def _evidence_shares(row: dict[str, Any]) -> str:
+    """'page 60% / feed 30% / title 10%' of a feed's articles (what its events stand on)."""
+    counts = [(label, int(row.get(key) or 0)) for label, key in (
+        ("page", "evidence_page"), ("feed", "evidence_feed_text"), ("title", "evidence_headline"))]
+    total = sum(n for _, n in counts)
+    if not total:
+        return "-"
+    return "\n".join(f"{label} {100 * n / total:.0f}%" for label, n in counts if n)
 
 
 def _ts(value: Any) -> str:

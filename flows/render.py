@@ -37,8 +37,15 @@ from extractors.summary import (  # noqa: F401  (re-exported for the CLI and rep
 RECORD_FIELDS: tuple[str, ...] = (
     "event_id", "date", "date_precision", "date_start", "date_end", "type", "headline",
     "actors", "commodities", "amount", "currency", "source_count", "summary",
-    "first_seen", "last_seen", "first_run_id",
+    "first_seen", "last_seen", "first_run_id", "evidence",
 )  # fmt: skip
+# What an event's text stands on, in words (the `evidence` column: page > feed_text > headline).
+EVIDENCE_WORDS = {"page": "page", "feed_text": "feed text only", "headline": "headline only"}
+
+
+def evidence_words(value: Any) -> str:
+    """'feed text only' / 'headline only'; '' for full pages (the normal case says nothing)."""
+    return "" if not value or value == "page" else EVIDENCE_WORDS.get(str(value), str(value))
 LIST_FIELDS = ("actors", "commodities")
 LIST_SEP = ";"  # CSV cells hold lists as "US;JP" (no actor or commodity contains ';')
 
@@ -148,7 +155,7 @@ def events_table(events: Sequence[Mapping[str, Any]], title: str = "events") -> 
         actors = ", ".join(actor_name(a) for a in e.get("actors") or [])
         details = " · ".join(x for x in (
             str(e.get("type") or ""), actors, ", ".join(e.get("commodities") or []),
-            money(e.get("amount"), e.get("currency")),
+            money(e.get("amount"), e.get("currency")), evidence_words(e.get("evidence")),
         ) if x)
         table.add_row(
             when(e).replace(" (", "\n("), Text.assemble((headline(e), "bold"), "\n", (details, "dim")),
@@ -221,5 +228,7 @@ def timeline_text(events: Iterable[Mapping[str, Any]]) -> Text:
         for label, e in entries:
             n = int(e.get("source_count") or 0)
             out.append(f"\n  {label:<7} {headline(e)}  ")
-            out.append(f"{n} source{'s' if n != 1 else ''} · {str(e.get('event_id'))[:8]}", "dim")
+            basis = evidence_words(e.get("evidence"))
+            out.append(f"{n} source{'s' if n != 1 else ''} · {basis + ' · ' if basis else ''}"
+                       f"{str(e.get('event_id'))[:8]}", "dim")
     return out

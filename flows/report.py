@@ -241,7 +241,9 @@ def _sources_html(sources: Sequence[Mapping[str, Any]]) -> str:
         published = s.get("published")
         day = f' <span class="meta">{_e(str(render.iso(published))[:10])}</span>' if published else ""
         quote = f"<blockquote>{_e(s['sentence'])}</blockquote>" if s.get("sentence") else ""
-        items.append(f"<li>{link}{day}{quote}</li>")
+        basis = render.evidence_words(s.get("evidence"))
+        basis_html = f' <span class="meta">({_e(basis)})</span>' if basis else ""
+        items.append(f"<li>{link}{day}{basis_html}{quote}</li>")
     n = len(sources)
     outlets = list(dict.fromkeys(str(s.get("outlet") or s.get("site") or "") for s in sources if s.get("outlet") or s.get("site")))
     named = f": {_e(', '.join(outlets[:4]))}{', ...' if len(outlets) > 4 else ''}" if outlets else ""
@@ -258,6 +260,7 @@ def _event_html(label: str, e: Event, sources: Sequence[Mapping[str, Any]]) -> s
     amount = render.money(e.get("amount"), e.get("currency"))
     meta = " · ".join(x for x in (
         render.when(e), ", ".join(render.actor_name(a) for a in actors), ", ".join(commodities), amount,
+        render.evidence_words(e.get("evidence")),
     ) if x)
     text = " ".join([head, kind, *actors, *(render.actor_name(a) for a in actors), *commodities,
                      *(str(s.get("outlet") or "") for s in sources), *(str(s.get("title") or "") for s in sources)])

@@ -26,7 +26,7 @@ _EXPORT_EXCLUDE = {"articles": "raw_html_gz"}
 
 _TIMELINE_COLS = (
     "event_id, date_start, date_end, date, date_precision, type, actors, commodities, "
-    "amount, currency, summary, source_count, first_seen, last_seen, first_run_id"
+    "amount, currency, summary, source_count, first_seen, last_seen, first_run_id, evidence"
 )
 _DATE_ORDER = "date_start NULLS LAST, event_id"
 # flows.render.timeline_groups' order: by first day; on the same day a year before a month
@@ -39,7 +39,7 @@ _TIMELINE_ORDER = (
 # most of what a LIMIT query carries through the sort (39 -> 22 ms cold at 250k events).
 _LINE_COLS = (
     "event_id, date_start, date, date_precision, type, actors, commodities, amount, currency, "
-    "source_count"
+    "source_count, evidence"
 )
 
 
@@ -247,7 +247,7 @@ def event_sources(con: duckdb.DuckDBPyConnection, event_id: str) -> list[dict[st
     return _rows(
         con,
         "SELECT event_id, outlet, site, title, url, sentence, published, trigger, article_id, "
-        "mention_id, nlp_version, duplicate_of FROM event_sources WHERE event_id = ? "
+        "mention_id, nlp_version, duplicate_of, evidence FROM event_sources WHERE event_id = ? "
         "ORDER BY published NULLS LAST, url, mention_id",
         [event_id],
     )
@@ -258,20 +258,39 @@ def feed_health(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return _rows(
         con,
         """
-        WITH counts AS (SELECT feed_url, count(*) AS articles, max(published) AS latest_article
-                        FROM articles GROUP BY feed_url),
+        WITH counts AS (SELECT s.feed_url, count(*) AS articles, max(a.published) AS latest_article,
+                               count(*) FILTER (WHERE a.evidence = 'page') AS evidence_page,
+                               count(*) FILTER (WHERE a.evidence = 'feed_text') AS evidence_feed_text,
+                               count(*) FILTER (WHERE a.evidence = 'headline') AS evidence_headline
+                        FROM article_sources s JOIN articles a ON a.article_id = s.article_id
+                        GROUP BY s.feed_url
+                        UNION ALL  -- articles stored before sources were recorded (version < 4)
+                        SELECT feed_url, count(*), max(published),
+                               count(*) FILTER (WHERE evidence = 'page'),
+                               count(*) FILTER (WHERE evidence = 'feed_text'),
+                               count(*) FILTER (WHERE evidence = 'headline')
+                        FROM articles a
+                        WHERE NOT EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = a.article_id)
+                        GROUP BY feed_url),
+             totals AS (SELECT feed_url, sum(articles) AS articles, max(latest_article) AS latest_article,
+                               sum(evidence_page) AS evidence_page, sum(evidence_feed_text) AS evidence_feed_text,
+                               sum(evidence_headline) AS evidence_headline
+                        FROM counts GROUP BY feed_url),
              urls AS (SELECT url AS feed_url FROM feeds UNION SELECT feed_url FROM feed_state)
-        SELECT u.feed_url, f.name, s.last_polled, s.last_success,
+        SELECT u.feed_url, f.name, f.kind, s.last_polled, s.last_success,
                coalesce(s.consecutive_failures, 0) AS consecutive_failures,
                s.next_poll_after, s.last_error, coalesce(s.last_new_items, 0) AS last_new_items,
                coalesce(c.articles, 0) AS articles, c.latest_article,
+               coalesce(c.evidence_page, 0) AS evidence_page,
+               coalesce(c.evidence_feed_text, 0) AS evidence_feed_text,
+               coalesce(c.evidence_headline, 0) AS evidence_headline,
                CASE WHEN s.feed_url IS NULL THEN 'never polled'
                     WHEN coalesce(s.consecutive_failures, 0) = 0 THEN 'ok'
                     ELSE 'failing' END AS status
         FROM urls u
         LEFT JOIN feeds f ON f.url = u.feed_url
         LEFT JOIN feed_state s ON s.feed_url = u.feed_url
-        LEFT JOIN counts c ON c.feed_url = u.feed_url
+        LEFT JOIN totals c ON c.feed_url = u.feed_url
         ORDER BY coalesce(s.consecutive_failures, 0) DESC, u.feed_url
         """,
         [],
