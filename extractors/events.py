@@ -1026,6 +1026,8 @@ class EventExtractor:
         found = gov(seg, acting) if acting else []
         if not found and acting and self._ents(seg, True, only=acting)[0]:
             return []  # "the African Union adopted a strategy": someone else acts, not a government
+        if not found and acting:
+            found = self._agency_named_nearby(seg, segs, i, acting)
         if not found:
             found = gov(seg, set(range(len(seg.doc))) - parties.target_tokens(seg.doc))
         if not found and seg.header is None:
@@ -1038,6 +1040,32 @@ class EventExtractor:
         if not found and title_seg is not None and title_seg.doc is not None:
             found = gov(title_seg, None)
         return found
+
+    def _agency_named_nearby(self, seg: _Seg, segs, i, acting: set[int]) -> list[str]:
+        """ "The department set duties ...": the country of the department the article names
+        nearby (before, else just after: ledes often name it in the next sentence)."""
+        nouns = {
+            t.lower_ for t in seg.doc
+            if t.i in acting and not t.ent_type_ and t.pos_ == "NOUN"
+            and parties.anaphor(f"the {t.lower_}") == "single"
+            and any(ch.dep_ == "det" and ch.lower_ == "the" for ch in t.children)
+        }
+        if not nouns:
+            return []
+        near = [*reversed(segs[max(0, i - ACTOR_LOOKBACK) : i]), *segs[i + 1 : i + 1 + ACTOR_LOOKBACK]]
+        for x in near:
+            if x.is_title:
+                continue
+            doc = x.doc if x.doc is not None else (x.light or self.ruler(self.nlp.make_doc(x.text)))
+            x.light = x.light if x.doc is not None else doc
+            for e in doc.ents:
+                if e.label_ == "AGENCY" and nouns & {t.lower_ for t in e}:
+                    code = self.agency_country.get(e.ent_id_) or doc.user_data.get(AGENCY_COUNTRY, {}).get(
+                        (e.start_char, e.end_char)
+                    )
+                    if code:
+                        return [code]
+        return []
 
     def _anaphor_parties(self, seg: _Seg, segs, i, roles: set[int]) -> list[str]:
         """ "The two leaders signed ...", "both sides agreed", "the ministry said": the parties

@@ -122,3 +122,9 @@ def test_at_the_same_event_takes_the_date_told_before(ex):
                 text="Kestrel Magnetics held its investor day in Denver on Tuesday. At the same event, the company "
                      "said it will build a $200 million rare earth magnet plant in Texas.")
     assert [(e.type, e.date) for e in ex.extract([a])[0]] == [("investment", "2025-10-28")]
+
+
+def test_the_department_is_the_one_the_article_names(ex):
+    text = ("The department imposed anti-dumping duties on tungsten powder from China on Monday, siding with "
+            "Canadian producers. The Commerce Department said the tungsten duties would take effect next month.")
+    assert [a for t, a in found(ex, text) if t == "trade_measure"][:1] == [["US"]]
