@@ -113,16 +113,17 @@ def acting_tokens(trigger, verb) -> set[int]:
     noun's possessor, compounds and modifiers ("China's", "Chinese", "Beijing's")."""
     from extractors.events import _core_tokens, _subjects
 
-    heads = []
     v = verb if verb is not None else trigger
-    if v.pos_ in ("VERB", "AUX"):
-        heads += _subjects(v)
-    if not heads:  # "the ministry announced its decision to implement controls": the governing clause's subject
+    heads = _subjects(v) if v.pos_ in ("VERB", "AUX") else []
+    if not heads or all(h.tag_ == "PRP" for h in heads):
+        # "the ministry announced its decision to implement controls", "Beijing pledged to
+        # hold off on the regime it unveiled": the nearest governing clause with a named subject
         for n, anc in enumerate(v.ancestors):
-            if n >= 3:
+            if n >= 6:
                 break
-            if anc.pos_ in ("VERB", "AUX"):
-                heads += _subjects(anc)
+            subs = _subjects(anc) if anc.pos_ in ("VERB", "AUX") else []
+            if subs and not all(h.tag_ == "PRP" for h in subs):
+                heads = subs
                 break
     t = trigger
     while t.dep_ == "compound" and t.head.i != t.i:

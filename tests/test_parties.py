@@ -128,3 +128,9 @@ def test_the_department_is_the_one_the_article_names(ex):
     text = ("The department imposed anti-dumping duties on tungsten powder from China on Monday, siding with "
             "Canadian producers. The Commerce Department said the tungsten duties would take effect next month.")
     assert [a for t, a in found(ex, text) if t == "trade_measure"][:1] == [["US"]]
+
+
+def test_a_pronoun_subject_takes_the_named_subject_above_it(ex):
+    text = ("Japan and Canada agreed on Friday to deepen ties, with Beijing pledging to hold off for a year "
+            "on the rare earth export regime it unveiled in early October.")
+    assert [a for t, a in found(ex, text) if t == "export_control"] == [["CN"]]
