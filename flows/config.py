@@ -17,35 +17,36 @@ from extractors.types import SOURCE_KINDS, FeedSpec, FetchSettings
 DEFAULT_CONFIG_FILE = Path("reewatch.toml")
 DEFAULT_DB = Path("data/reewatch.duckdb")
 
-# Curated live feeds that carry rare-earth and critical-minerals policy news.
-# Search feeds catch every outlet; the trade press catches what wires miss.
+# Built-in sources, grouped by what an analyst needs. Only sources whose robots.txt and
+# terms allow automated polling: no Google News (robots.txt disallows /rss/ and its links
+# cannot be followed), no Bing News (its RSS is for personal readers), no MINING.COM (403
+# to crawler agents). What each yields (full text in the source or summaries) is in the
+# README's feed table; `reewatch sources check` probes them from where you run it.
+GDELT_QUERY = '("rare earth" OR "rare earths" OR "critical minerals" OR gallium OR germanium) sourcelang:english'
 DEFAULT_FEEDS: tuple[FeedSpec, ...] = (
-    FeedSpec(
-        "https://news.google.com/rss/search?q=%22rare+earth%22+OR+%22rare+earths%22+when:2d&hl=en-US&gl=US&ceid=US:en",
-        "Google News: rare earths",
-        "en",
-    ),
-    FeedSpec(
-        "https://news.google.com/rss/search?q=%22critical+minerals%22+when:2d&hl=en-US&gl=US&ceid=US:en",
-        "Google News: critical minerals",
-        "en",
-    ),
-    FeedSpec(
-        "https://www.bing.com/news/search?q=%22rare+earths%22+export+controls&format=rss",
-        "Bing News: rare earths export controls",
-        "en",
-    ),
-    FeedSpec("https://www.mining.com/feed/", "MINING.COM", "en"),
+    # cross-outlet discovery
+    FeedSpec("https://api.gdeltproject.org/api/v2/doc/doc", "GDELT: rare earths and critical minerals",
+             "en", kind="gdelt", query=GDELT_QUERY),
+    # mining and metals trade press
     FeedSpec("https://www.mining-technology.com/feed/", "Mining Technology", "en"),
-    FeedSpec("https://www.miningweekly.com/page/rss", "Mining Weekly", "en"),
     FeedSpec("https://www.northernminer.com/feed/", "The Northern Miner", "en"),
-    FeedSpec("https://investingnews.com/feeds/critical-metals.rss", "Investing News: critical metals", "en"),
-    FeedSpec("https://www.kitco.com/rss/KitcoNews.xml", "Kitco News", "en"),
+    FeedSpec("https://www.miningweekly.com/page/home/feed", "Mining Weekly", "en"),
+    # governments
     FeedSpec("https://www.whitehouse.gov/presidential-actions/feed/", "White House presidential actions", "en"),
+    FeedSpec("https://www.federalregister.gov/api/v1/documents.json", "Federal Register: critical minerals",
+             "en", kind="federal_register",
+             query='"critical mineral" | "critical minerals" | "rare earth" | gallium | germanium'),
+    FeedSpec("https://ustr.gov/rss.xml", "USTR press releases", "en"),
     FeedSpec("https://www.energy.gov/rss/articles.xml", "US Department of Energy", "en"),
-    FeedSpec("https://www.scmp.com/rss/92/feed", "South China Morning Post: China economy", "en"),
+    FeedSpec("https://ec.europa.eu/commission/presscorner/api/rss?language=en",
+             "European Commission press corner", "en"),
+    FeedSpec("https://english.mofcom.gov.cn/News/Announcement/", "MOFCOM announcements (China)", "en",
+             kind="html_list", item_selector="ul li", link_selector="a[href]", date_selector="span"),
+    # Chinese and Asian outlets in English
     FeedSpec("https://www.globaltimes.cn/rss/outbrain.xml", "Global Times", "en"),
-    FeedSpec("https://www.theguardian.com/environment/mining/rss", "The Guardian: mining", "en"),
+    FeedSpec("https://www.chinadaily.com.cn/rss/bizchina_rss.xml", "China Daily: business", "en"),
+    FeedSpec("https://www.scmp.com/rss/92/feed", "South China Morning Post: business", "en"),
+    FeedSpec("https://asia.nikkei.com/rss/feed/nar", "Nikkei Asia", "en"),
 )
 
 

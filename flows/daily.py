@@ -182,7 +182,7 @@ def _drop_errors(poll: FeedPoll) -> list[ErrorRecord]:
     return [
         ErrorRecord(stage="feed", url=poll.feed_url, feed_url=poll.feed_url, kind=f"dropped_{reason}",
                     message=f"{n} item(s) left out: {reason.replace('_', ' ')}", transient=False)
-        for reason, n in sorted(poll.dropped.items()) if n and reason != "duplicate"
+        for reason, n in sorted(poll.dropped.items()) if n and reason not in ("duplicate", "not_an_item")
     ]
 
 

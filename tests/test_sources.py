@@ -290,7 +290,7 @@ def test_html_list_selectors(http_server):
                                               http_server.url("/article/202610/20261010.shtml")]
     assert result.entries[0].title.startswith("Announcement No. 61")
     assert [e.published.date().isoformat() for e in result.entries] == ["2026-07-09", "2026-07-10"]
-    assert result.dropped == {"no_link": 1}
+    assert result.dropped == {"not_an_item": 1}  # the dateless <li> is no announcement
 
 
 def test_html_list_selector_that_matches_nothing_says_so(http_server):
@@ -315,3 +315,29 @@ def test_ssrf_refused_for_every_kind(http_server):
     ]
     results = poll(http_server, *specs)
     assert [r.error.kind for r in results] == ["blocked_address"] * 5
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def test_example_config_documents_every_source_key(tmp_path):
+    import dataclasses
+
+    from flows.config import ConfigError, load_settings
+
+    example = Path(__file__).resolve().parents[1] / "reewatch.example.toml"
+    text = example.read_text(encoding="utf-8")
+    for f in dataclasses.fields(FeedSpec):
+        assert f"\n{f.name} = " in text, f.name
+    assert "\nfirst_run_days = " in text
+    settings = load_settings(example)
+    assert [f.kind for f in settings.feeds] == ["rss", "gdelt", "federal_register", "sitemap", "html_list"]
+    assert all(problems(f) == [] for f in settings.feeds)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[feeds]]\nurl = "https://x.example/"\nkind = "atom2"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown kind 'atom2'"):
+        load_settings(bad)
+    bad.write_text('[[feeds]]\nurl = "https://x.example/"\nkind = "federal_register"\nagencies = [1]\n',
+                   encoding="utf-8")
+    with pytest.raises(ConfigError, match="agencies"):
+        load_settings(bad)

@@ -3,7 +3,8 @@
 For ministries without feeds (China's MOFCOM export-control announcements, Japan's
 METI): `item_selector` picks each item, `link_selector` (default "a") its link inside
 the item, `title_selector` its title (default: the link's text), `date_selector` its
-date (read with dateparser; "2026-10-09", "2026年10月09日" and "9 Oct 2026" all work).
+date (read with dateparser; "2026-10-09", "2026年10月09日" and "9 Oct 2026" all work);
+with a date_selector, a matched element without a date is not an item (a menu entry).
 Only the link and title are taken from the list; the announcement page is fetched
 for its text.
 """
@@ -63,13 +64,17 @@ def parse(body: bytes, charset: str | None, base_url: str, feed: FeedSpec, now: 
     result = ParsedFeed()
     seen: set[str] = set()
     for item in items:
+        date_el = _first(item, feed.date_selector)
+        if feed.date_selector and date_el is None:
+            result.drop("not_an_item")  # navigation and the like: list items carry a date
+            continue
         link_el = item if item.tag == "a" else _first(item, feed.link_selector or "a")
         href = link_el.get("href") if link_el is not None else None
         title = _text(_first(item, feed.title_selector)) if feed.title_selector else _text(link_el)
         add_entry(
             result, seen, feed, href, base_url, max_items,
             title=title,
-            published=clamp_future(_date(_text(_first(item, feed.date_selector))), now),
+            published=clamp_future(_date(_text(date_el)), now),
             language=feed.language,
         )
     return result
