@@ -253,7 +253,8 @@ def parse_feed_detailed(
         if guid is not None:
             seen_guids.add(guid)
         published = _utc(raw.get("published_parsed") or raw.get("updated_parsed"), now)
-        result.entries.append(entry_from_item(raw, feed_url, url, guid, published, headline_only))
+        opaque = headline_only or links.unfollowable(url) is not None  # a mirror of such a feed too
+        result.entries.append(entry_from_item(raw, feed_url, url, guid, published, opaque))
     return result
 
 

@@ -341,3 +341,27 @@ def test_example_config_documents_every_source_key(tmp_path):
                    encoding="utf-8")
     with pytest.raises(ConfigError, match="agencies"):
         load_settings(bad)
+
+
+def test_google_news_shaped_feed_warns_and_is_not_followed(http_server):
+    """A user who adds Google News (here a mirror on loopback) gets a warning and headlines only."""
+    items = "".join(
+        f"<item><title>Rare earth story {i} - Outlet {i}</title>"
+        f"<link>https://news.google.com/rss/articles/CBMiTOKEN{i}?oc=5</link>"
+        f'<guid isPermaLink="false">CBMiTOKEN{i}</guid><pubDate>Wed, 22 Jul 2026 0{i}:00:00 GMT</pubDate>'
+        f'<description>&lt;ol&gt;&lt;li&gt;&lt;a href="https://news.google.com/rss/articles/CBMiTOKEN{i}"&gt;'
+        f"Rare earth story {i}&lt;/a&gt;&lt;/li&gt;&lt;/ol&gt;</description>"
+        f'<source url="https://outlet{i}.example">Outlet {i}</source></item>'
+        for i in range(1, 4)
+    )
+    http_server.route("/rss/search", f'<?xml version="1.0"?><rss version="2.0"><channel><title>g</title>'
+                      f"<generator>NFE/5.0</generator>{items}</channel></rss>", content_type="application/xml")
+    (result,) = poll(http_server, FeedSpec(http_server.url("/rss/search?q=rare+earth"), "Google News"))
+    assert result.warnings and "headlines" in result.warnings[0]
+    assert [e.outlet for e in result.entries] == ["Outlet 1", "Outlet 2", "Outlet 3"]
+    assert all(e.headline_only and not e.fetch and e.title.startswith("Rare earth story") for e in result.entries)
+    from extractors.articles import fetch_articles
+
+    batch = fetch_articles(result.entries, settings_for(http_server))
+    assert [a.evidence for a in batch.articles] == ["headline"] * 3
+    assert [a.text for a in batch.articles] == [e.title for e in result.entries]

@@ -18,9 +18,10 @@ from extractors.types import FeedPoll, FeedSpec, FeedState
 
 async def poll(fetcher: Fetcher, feed: FeedSpec, state: FeedState, now: datetime) -> FeedPoll:
     result = await poll_feed(fetcher, feed, state, now)
-    reason = links.unfollowable(feed.url)
+    opaque = [e.url for e in result.entries if e.headline_only]
+    reason = links.unfollowable(feed.url) or (links.unfollowable(opaque[0]) if opaque else None)
     if reason:
-        result.warnings.append(f"{feed.name}: {reason}")
+        result.warnings.append(f"{feed.name}: {reason}; its {len(opaque)} item(s) are stored as headlines")
     return result
 
 
