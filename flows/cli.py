@@ -140,7 +140,8 @@ def print_summary(summary: dict[str, Any], names: dict[str, str] | None = None) 
         details.append(f"{summary['alerts_pending']} alert(s) pending delivery")
     if summary.get("alerts_failed"):
         details.append(f"{summary['alerts_failed']} alert(s) failed for good (see `reewatch alerts`)")
-    dropped = {k: v for k, v in (summary.get("entries_dropped") or {}).items() if k != "duplicate" and v}
+    dropped = {k: v for k, v in (summary.get("entries_dropped") or {}).items()
+               if k not in ("duplicate", "not_an_item") and v}
     if dropped:
         parts = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(dropped.items()))
         details.append(f"feed items left out: {parts} (see `errors`)")

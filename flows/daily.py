@@ -389,6 +389,11 @@ def summary_markdown(summary: RunSummary, events: list[dict]) -> str:
     if summary.feeds_failed:
         lines += ["## Failed feeds", ""]
         lines += [f"- {url}: {reason}" for url, reason in summary.feeds_failed]
+    dropped = {k: v for k, v in summary.entries_dropped.items() if v and k not in ("duplicate", "not_an_item")}
+    if dropped or summary.source_warnings:
+        lines += ["", "## Sources", ""]
+        lines += [f"- {n} item(s) left out: {reason.replace('_', ' ')}" for reason, n in sorted(dropped.items())]
+        lines += [f"- {w}" for w in summary.source_warnings]
     return "\n".join(lines)
 
 
