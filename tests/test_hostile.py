@@ -338,3 +338,57 @@ def _busy(pid: int) -> bool:
             return fh.read().split(") ")[-1][:1] == "R"
     except FileNotFoundError:
         return False
+
+
+# ---------------------------------------------------------------- the hostile world, three runs
+
+@pytest.mark.slow
+def test_hostile_world_three_runs(world: Hostile, tmp_path: Path) -> None:
+    """Every hostile feed above beside a good one, through `reewatch run` three times.
+
+    Each run exits 0 within its deadline, stores every page of the good feed, stores
+    nothing read from the local disk, and runs 2 and 3 behave like run 1 (the same
+    feeds fail, no error escapes as a crash, no run is left failed).
+    """
+    import os
+    import subprocess
+    import sys
+
+    import duckdb
+
+    db = tmp_path / "world.duckdb"
+    cfg = tmp_path / "world.toml"
+    cfg.write_text(world.toml(db))
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {"COLUMNS": "200"}
+    failed_per_run = []
+    for run in range(3):
+        start = time.monotonic()
+        res = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--config", str(cfg)],
+                             cwd=root, env=env, capture_output=True, text=True, timeout=300)
+        elapsed = time.monotonic() - start
+        assert res.returncode == 0, f"run {run + 1}: {res.stderr[-3000:]}"
+        assert "Traceback" not in res.stdout + res.stderr
+        assert elapsed < 240, f"run {run + 1} took {elapsed:.0f} s"
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            (run_id, status), = con.execute(
+                "SELECT run_id, status FROM runs ORDER BY started_at DESC LIMIT 1").fetchall()
+            failed_per_run.append({u for (u,) in con.execute(
+                "SELECT DISTINCT feed_url FROM errors WHERE run_id = ? AND stage = 'feed' AND url = feed_url",
+                [run_id]).fetchall()})
+            pages = dict(con.execute("SELECT url, extraction FROM articles").fetchall())
+            leaked = con.execute(
+                "SELECT count(*) FROM articles WHERE title LIKE ? OR text LIKE ? OR url LIKE '%/leak'",
+                [f"%{LOCAL_SECRET}%", f"%{LOCAL_SECRET}%"]).fetchone()[0]
+            crashed = con.execute(
+                "SELECT count(*) FROM errors WHERE kind LIKE 'unexpected_%'").fetchone()[0]
+        finally:
+            con.close()
+        assert status == "completed"
+        assert {u: pages.get(u) for u in world.good_pages} == {u: "page" for u in world.good_pages}
+        assert leaked == 0 and crashed == 0
+    expected_failures = {world.feeds[f"Path body {i}"] for i in range(len(world.local_files))}
+    expected_failures.add(world.feeds["Comment run"])
+    assert failed_per_run[0] == expected_failures
+    assert failed_per_run[1] == failed_per_run[2] == failed_per_run[0]
