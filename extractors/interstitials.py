@@ -9,7 +9,8 @@ states. `classify` names such a page from four kinds of evidence:
 * markers in the title, the markup and the text (data/interstitials.json); title and
   text markers count only on a short page, so an article that quotes them is safe;
 * page text much shorter than the full text the feed carries;
-* a canonical URL on another site than the article's.
+* a canonical URL on another site than the article's, on a short page (a syndicated
+  full article names its original too, and is still the article).
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ def classify(
                     return f"{kind}: page text says {marker!r}"
     canonical_host = _host(canonical_url)
     article_host = _host(article_url)
-    if canonical_host and article_host and _site(canonical_host) not in (_site(article_host), _site(host)):
+    if short and canonical_host and article_host and _site(canonical_host) not in (
+        _site(article_host), _site(host)
+    ):
         return f"canonical_elsewhere: the page names {canonical_host} as its original"
     if feed_text_chars >= MIN_FEED_CHARS and len(text) < SHORTER_THAN_FEED * feed_text_chars:
         return f"shorter_than_feed: page text {len(text)} chars, the feed's {feed_text_chars}"

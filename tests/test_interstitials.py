@@ -81,3 +81,26 @@ def test_extract_article_keeps_the_feed_text_never_the_wall():
     assert "cookies" not in article.text and "rare earth supply agreement" in article.text
     assert article.fallback_reason.startswith("interstitial consent") and article.site == "Pub Wire"
     assert article.raw_html_gz is None
+
+
+LONG_TEXT = " ".join(["The ministry published new licensing rules for gallium exports."] * 60)
+
+
+def test_a_syndicated_full_article_naming_its_original_is_the_article():
+    html = "<html><head><title>Gallium rules tightened</title></head><body>...</body></html>"
+    verdict = classify(
+        html, LONG_TEXT,
+        final_url="https://news.portal.example/story/1",
+        article_url="https://news.portal.example/story/1",
+        canonical_url="https://wire.example/world/gallium-rules",
+    )
+    assert verdict is None
+
+
+def test_a_short_page_whose_canonical_is_elsewhere_is_not_the_article():
+    verdict = classify(
+        "<html><head><title>Welcome</title></head></html>", "Sign in to keep reading.",
+        final_url="https://portal.example/a", article_url="https://portal.example/a",
+        canonical_url="https://accounts.other.example/login",
+    )
+    assert verdict is not None and verdict.startswith("canonical_elsewhere")
