@@ -165,6 +165,7 @@ class _Seg:
     light: object | None = None  # tokenizer + entity ruler only, for context sentences
     end: int | None = None  # offset of the sentence end in article.text (start + len if None)
     article_text: str = ""  # title + text of the whole article (for article-level conditions)
+    cats: dict[str, float] | None = None  # the trained type decision's scores (None: no model)
     section: int = 0  # newsletter items ("RUNNING OUT OF TIME: ...") and headings start sections
 
     def article_has(self, rx: re.Pattern[str]) -> bool:
@@ -392,7 +393,10 @@ def _is_cand(segs: list[_Seg], i: int, title_commodity: bool, hint: re.Pattern[s
 class EventExtractor:
     """Find FORMAT.md events in articles. Load once, call `extract` on batches."""
 
-    def __init__(self, nlp=None) -> None:
+    def __init__(self, nlp=None, type_model: object = "shipped") -> None:
+        """`type_model`: "shipped" loads models/event_types/ (the trained type decision;
+        rules alone when it is absent), None keeps the rule-only type decision, or a
+        loaded extractors.type_model.TypeModel."""
         try:
             self.nlp = nlp if nlp is not None else models.load_nlp()
         except models.ModelNotAvailableError as exc:
@@ -406,6 +410,9 @@ class EventExtractor:
             for lem in rule.lemmas:
                 self.rules_by_word[lem] = (*self.rules_by_word.get(lem, ()), n)
         self.ruler = self.nlp.get_pipe(models.RULER_NAME)
+        self._type_lemmas: dict[str, set[str]] = {}
+        for r in self.rules:
+            self._type_lemmas.setdefault(r.type, set()).update(r.lemmas)
         self.easing_nouns = {
             lem for r in self.rules if r.type == "export_control_easing" and r.cue == "noun"
             for lem in r.lemmas
@@ -416,11 +423,23 @@ class EventExtractor:
         self.weak = models.weak_commodity_patterns()
         self.last_errors: list[ErrorRecord] = []  # per-article failures of the last extract()
         self.batch_size = 64  # sentences per nlp.pipe batch ([nlp] batch_size)
+        if type_model == "shipped":
+            from extractors import type_model as tm
+
+            type_model = tm.load() if (tm.MODEL_DIR / tm.DECISION_FILE).exists() else None
+        self.type_model = type_model
         self.nlp_version = f"rules-{models.patterns_hash()}/{models.model_version(self.nlp)}"
 
     # ------------------------------------------------------------------ batch
     def extract(self, articles: Sequence[Article]) -> list[list[Event]]:
         """One list of events per article, in input order; deterministic."""
+        return self.decide(articles, self.prepare(articles))
+
+    def prepare(self, articles: Sequence[Article], full_ner: bool = False) -> list[list[_Seg] | None]:
+        """Segment, score (trained type decision) and parse a batch: per article its
+        sentences, or None when the relevance gate drops it. `full_ner` runs the statistical
+        NER on every parsed sentence (same entities; lets evaluation re-decide with other
+        models or thresholds on one parse)."""
         plans: list[list[_Seg] | None] = []
         to_parse: list[_Seg] = []
         for art in articles:
@@ -449,7 +468,12 @@ class EventExtractor:
                     break
                 to_parse.append(seg)
             plans.append(segs)
-        self._parse(to_parse, [p for p in plans if p is not None])
+        self._score_types(to_parse)
+        self._parse(to_parse, [p for p in plans if p is not None], full_ner)
+        return plans
+
+    def decide(self, articles: Sequence[Article], plans: list[list[_Seg] | None]) -> list[list[Event]]:
+        """Events of prepared articles (the rules over the parse, with the type decision)."""
         out: list[list[Event]] = []
         self.last_errors = []
         for art, segs in zip(articles, plans, strict=True):
@@ -471,7 +495,62 @@ class EventExtractor:
                 )
         return out
 
-    def _parse(self, to_parse: list[_Seg], plans: list[list[_Seg]]) -> None:
+    def _score_types(self, segs: list[_Seg]) -> None:
+        """The trained type decision's scores for every body sentence to be parsed."""
+        tm = self.type_model
+        for s in segs:
+            s.cats = None
+        if tm is None:
+            return
+        body = [s for s in segs if not s.is_title]
+        for s, cats in zip(body, tm.scores([s.text for s in body]), strict=True):
+            s.cats = cats
+
+    def _model_says(self, seg: _Seg) -> bool:
+        """The classifier alone finds an event type in this sentence."""
+        tm = self.type_model
+        return tm is not None and seg.cats is not None and max(seg.cats.values()) >= tm.threshold
+
+    def _decide(self, seg: _Seg, found: list[_Cand]) -> list[_Cand]:
+        """The type decision: which events a sentence reports.
+
+        Rule-only (no model): the rule triggers as found. With the trained model: a rule
+        trigger stands when the model gives its type at least the keep threshold; a type
+        the model gives the full threshold and no rule trigger found is read off the
+        sentence's most plausible trigger word (any trigger lemma of the type, else the
+        main verb), so its arguments, date, modality and negation still come from the
+        parse.
+        """
+        tm = self.type_model
+        if tm is None or seg.cats is None:
+            return found
+        cats = seg.cats
+        kept = [c for c in found if cats.get(c.type, 0.0) >= tm.keep_threshold]
+        have = {c.type for c in kept}
+        for typ in sorted(cats, key=lambda t: -cats[t]):
+            if cats[typ] < tm.threshold or typ in have:
+                continue
+            c = self._loose_trigger(seg, typ)
+            if c is not None:
+                kept.append(c)
+                have.add(typ)
+        return kept
+
+    def _loose_trigger(self, seg: _Seg, typ: str) -> _Cand | None:
+        """A trigger for a type the model gives the sentence: the first token whose lemma a
+        rule of that type lists (its support verb or governor as the clause), else the root
+        verb; None when modality, negation or a conditional vetoes it."""
+        doc = seg.doc
+        lemmas = self._type_lemmas.get(typ, set())
+        picks = [t for t in doc if t.lemma_.lower() in lemmas and t.pos_ in ("VERB", "NOUN", "PROPN")]
+        picks += [t for t in doc if t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX")]
+        for tok in picks:
+            verb = tok if tok.pos_ in ("VERB", "AUX") else (_governor(tok) or tok)
+            if not self._vetoed(tok, verb, typ):
+                return _Cand(typ, tok, verb, seg)
+        return None
+
+    def _parse(self, to_parse: list[_Seg], plans: list[list[_Seg]], full_ner: bool = False) -> None:
         """Parse the candidate sentences; run the statistical NER only where it can matter.
 
         Why: NER is over half of spaCy's time, and most candidate sentences hold no trigger.
@@ -484,7 +563,7 @@ class EventExtractor:
         if not to_parse:
             return
         nlp = self.nlp
-        if not STAGED_NER or "ner" not in nlp.pipe_names:
+        if full_ner or not STAGED_NER or "ner" not in nlp.pipe_names:
             for seg, doc in zip(to_parse, nlp.pipe([s.text for s in to_parse], batch_size=self.batch_size), strict=True):
                 seg.doc = doc
             return
@@ -504,7 +583,7 @@ class EventExtractor:
                 s.doc = org(doc.copy())  # the probe: what the rules see without NER
                 if s.is_title:
                     want.add(n)
-                elif self._triggers(s):
+                elif self._model_says(s) or self._triggers(s):
                     want.update(range(max(0, n - ACTOR_LOOKBACK), n + 1))
             wanted += [segs[n] for n in sorted(want) if id(segs[n]) in bare]
         for seg, doc in zip(wanted, ner.pipe([bare[id(s)] for s in wanted], batch_size=self.batch_size), strict=True):
@@ -535,7 +614,7 @@ class EventExtractor:
         for i, s in enumerate(segs):
             if s.doc is None or s.is_title:
                 continue
-            found = self._triggers(s)
+            found = self._decide(s, self._triggers(s))
             if not found:
                 continue
             for c in found:

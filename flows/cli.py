@@ -326,11 +326,25 @@ def serve(config: ConfigOpt = None, db: DbOpt = None,
     )
 
 
+RulesOnlyOpt = Annotated[bool, typer.Option("--rules-only", help="Decide event types by the rules alone, without the trained model (for comparison).")]
+
+
+def _extractor(rules_only: bool = False) -> Any:
+    """The event stage without Prefect or the flow (they take a second to import)."""
+    from extractors.events import EventExtractor, ExtractionError
+
+    try:
+        return EventExtractor(type_model=None) if rules_only else EventExtractor()
+    except ExtractionError as exc:
+        _fail(str(exc))
+
+
 @app.command()
 def extract(
     articles: Annotated[Path, typer.Argument(help="JSONL of articles: id, title, text, published, optional url.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
     config: ConfigOpt = None,
+    rules_only: RulesOnlyOpt = False,
 ) -> None:
     """Detect events in a JSONL file of articles (the evaluation contract)."""
     from extractors.evaluate import EvalInputError, extract_file, read_jsonl
@@ -341,10 +355,9 @@ def extract(
         read_jsonl(articles)  # bad input is one line, before spaCy loads
     except EvalInputError as exc:
         _fail(str(exc))
-    from extractors.events import EventExtractor  # not flows.daily: no Prefect start-up here
-
+    extractor = _extractor(rules_only)  # not flows.daily: no Prefect start-up here
     try:
-        extract_file(articles, output, EventExtractor())
+        extract_file(articles, output, extractor)
     except EvalInputError as exc:
         _fail(str(exc))
     except OSError as exc:
@@ -353,21 +366,76 @@ def extract(
 
 @app.command("eval")
 def evaluate(
-    gold: Annotated[Path, typer.Argument(help="Gold JSONL in the FORMAT.md format.")],
+    gold: Annotated[list[Path] | None, typer.Argument(help="Gold JSONL file(s) in the FORMAT.md format (with --cv: default dev.jsonl + train/*.jsonl of ../shared/eval).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     config: ConfigOpt = None,
+    cv: Annotated[bool, typer.Option("--cv", help="Held-out-outlet cross-validation: each fold scored by a model trained on the other folds.")] = False,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Folds of --cv.")] = 5,
+    seed: Annotated[int | None, typer.Option("--seed", help="Training seed (default: models/event_types.cfg).")] = None,
+    rules_only: RulesOnlyOpt = False,
 ) -> None:
-    """Score the extractor against a gold file and list misses and false alarms."""
-    from extractors.evaluate import evaluate_file, format_report
-    from flows.daily import get_extractor
+    """Score the extractor against gold file(s) and list misses and false alarms."""
+    from extractors.evaluate import format_report, predict_lines, score
 
-    if not gold.exists():
-        _fail(f"{gold} does not exist")
-    result = evaluate_file(gold, get_extractor())
+    if cv and not gold:
+        from extractors.event_data import default_eval_dir, gold_files
+
+        gold = gold_files(default_eval_dir())
+    if not gold:
+        _fail("give a gold file (or --cv with ../shared/eval present)")
+    for g in gold:
+        if not g.exists():
+            _fail(f"{g} does not exist")
+    from extractors.evaluate import EvalInputError
+    from extractors.event_data import read_gold
+
+    try:
+        lines = read_gold(gold)
+    except EvalInputError as exc:
+        _fail(str(exc))
+    if cv:
+        from extractors.crossval import cross_validate, format_cv
+
+        log = None if as_json else (lambda r: err.print(f"fold {r['fold']}: F1 {r['f1']:.3f}", highlight=False))
+        result = cross_validate(lines, _extractor(True), k=folds, seed=seed, rules_only=rules_only, log=log)
+        if as_json:
+            sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+        else:
+            sys.stdout.write(format_cv(result) + "\n")
+        return
+    result = score(lines, predict_lines(lines, _extractor(rules_only)))
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
     else:
         console.print(format_report(result), markup=False, highlight=False)
+
+
+@app.command()
+def train(
+    eval_dir: Annotated[Path | None, typer.Option("--gold-dir", help="Directory with dev.jsonl and train/*.jsonl (default ../shared/eval).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Training seed (default: models/event_types.cfg).")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Model directory (default models/event_types).")] = None,
+) -> None:
+    """Train the event-type classifier from the gold sets and write it into models/."""
+    from extractors import event_data, training, type_model
+
+    files = event_data.gold_files(eval_dir or event_data.default_eval_dir())
+    if not files:
+        _fail(f"no dev.jsonl or train/*.jsonl under {eval_dir or event_data.default_eval_dir()}")
+    lines = event_data.read_gold(files)
+    extractor = _extractor(True)
+    prep = training.prepare(lines, extractor)
+    model = training.fit_decision(prep, list(range(len(lines))), extractor, seed)
+    out = output or type_model.MODEL_DIR
+    model.to_disk(out)
+    info = model.info
+    console.print(
+        f"trained on {len(lines)} articles ({', '.join(f.name for f in files)}): "
+        f"{info['positives']} positive / {info['sentences'] - info['positives']} negative sentences; "
+        f"thresholds new {model.threshold}, keep {model.keep_threshold} "
+        f"(inner held-out-outlet event F1 {info['inner_event_f1']}); written to {out}",
+        highlight=False,
+    )
 
 
 alerts_app = typer.Typer(cls=PlainValuesGroup, help="The alert outbox: pending, sent and failed alerts.", invoke_without_command=True)
