@@ -105,6 +105,7 @@ def cross_validate(
     rules_only: bool = False,
     log=None,
     inner_folds: int | None = None,
+    in_sample: bool = True,
 ) -> dict[str, Any]:
     """Per-fold, pooled held-out and in-sample figures over `lines` (gold article lines).
 
@@ -143,17 +144,17 @@ def cross_validate(
         if log:
             log(res)
     model = None
-    if not rules_only:
+    if in_sample and not rules_only:
         model = training.fit_decision(prep, every, extractor, seed, inner_folds)
         training.set_scores(prep, every, model)
-    in_sample = summary(score(prep.lines, training.decide(prep, every, extractor, model)))
-    if model is not None:
-        in_sample["threshold"], in_sample["keep_threshold"] = model.threshold, model.keep_threshold
+    inside = summary(score(prep.lines, training.decide(prep, every, extractor, model))) if in_sample else None
+    if model is not None and inside is not None:
+        inside["threshold"], inside["keep_threshold"] = model.threshold, model.keep_threshold
     held_out = score(prep.lines, pooled)
     return {
         "folds": folds,
         "held_out": summary(held_out),
-        "in_sample": in_sample,
+        "in_sample": inside,
         "k": k,
         "rules_only": rules_only,
         "held_out_errors": {"misses": held_out["misses"], "false_alarms": held_out["false_alarms"]},
@@ -176,8 +177,11 @@ def format_cv(result: Mapping[str, Any]) -> str:
     for r in result["folds"]:
         lines.append(row(f"fold {r['fold']}", r))
     lines.append(row("held-out", result["held_out"]))
-    lines.append(row("in-sample", result["in_sample"]))
-    for r in result["folds"] + [dict(result["in_sample"], fold="in-sample", outlets=[])]:
+    extra = []
+    if result["in_sample"] is not None:
+        lines.append(row("in-sample", result["in_sample"]))
+        extra = [dict(result["in_sample"], fold="in-sample", outlets=[])]
+    for r in result["folds"] + extra:
         th = f" (thresholds new {r['threshold']}, keep {r['keep_threshold']})" if "threshold" in r else ""
         lines.append(f"fold {r['fold']}{th}: " + ", ".join(r["outlets"]))
     return "\n".join(lines)

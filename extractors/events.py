@@ -428,7 +428,8 @@ class EventExtractor:
 
             type_model = tm.load() if (tm.MODEL_DIR / tm.DECISION_FILE).exists() else None
         self.type_model = type_model
-        self.nlp_version = f"rules-{models.patterns_hash()}/{models.model_version(self.nlp)}"
+        decision = "rules" if type_model is None else "typecls"  # the hash covers the model files
+        self.nlp_version = f"{decision}-{models.patterns_hash()}/{models.model_version(self.nlp)}"
 
     # ------------------------------------------------------------------ batch
     def extract(self, articles: Sequence[Article]) -> list[list[Event]]:

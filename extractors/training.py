@@ -21,6 +21,7 @@ from extractors.evaluate import article_from_line, score
 
 OFF_NEW = 1.01  # a threshold no score reaches: the model adds no event
 NEW_GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, OFF_NEW)
+USE_RULE_SENTENCES = True  # add the rules' matched events and false alarms to the training sentences
 KEEP_GRID = (0.0, 0.03, 0.06, 0.1, 0.15, 0.2, 0.3)
 
 
@@ -78,6 +79,48 @@ def decide(prep: Prepared, idx: Sequence[int], extractor: Any, model: type_model
     return {a.id: [e.to_format() for e in evs] for a, evs in zip(arts, results, strict=True)}
 
 
+def rule_sentences(prep: Prepared, idx: Sequence[int], extractor: Any) -> list[event_data.LabelledSentence]:
+    """More training sentences from what the rules report on articles `idx`.
+
+    An event the rules report that matches a gold event (required or optional) gives its
+    sentences as positives of its type (news restates an event; the notes quote one
+    sentence). An event of a type the article has no gold event of gives its sentences
+    as negatives: the rules' own false alarms are the hardest negatives there are. An
+    event of a gold type that matches none (wrong date or parties) teaches nothing about
+    the type and is left out.
+    """
+    from extractors.evaluate import events_match
+
+    saved, extractor.type_model = extractor.type_model, None
+    try:
+        for i in idx:
+            for seg in prep.plans[i] or ():
+                seg.cats = None
+        results = extractor.decide([prep.articles[i] for i in idx], [prep.plans[i] for i in idx])
+    finally:
+        extractor.type_model = saved
+    out: list[event_data.LabelledSentence] = []
+    for i, events in zip(idx, results, strict=True):
+        line = prep.lines[i]
+        aid = str(line["id"])
+        gold = line.get("events") or []
+        gold_types = {g.get("type") for g in gold}
+        seen: set[str] = set()
+        for ev in events:
+            fmt = ev.to_format()
+            if any(events_match(g, fmt) for g in gold):
+                labels = {ev.type}
+            elif ev.type not in gold_types:
+                labels = set()
+            else:
+                continue
+            for m in ev.mentions:
+                if m.sentence not in seen:
+                    seen.add(m.sentence)
+                    out.append(event_data.LabelledSentence(m.sentence, set(labels), aid, prep.groups[aid]))
+    return out
+
+
 def _f1(prep: Prepared, idx: Sequence[int], extractor: Any, new: float, keep: float) -> float:
     probe = type_model.TypeModel(None, new, keep)
     return score([prep.lines[i] for i in idx], decide(prep, idx, extractor, probe))["f1"]
@@ -110,6 +153,9 @@ def fit_decision(
     k = int(inner_folds or config["training"]["threshold_folds"])
     ids = prep.ids(idx)
     sents = [s for s in prep.sentences if s.article in ids]
+    if USE_RULE_SENTENCES:
+        known = {(s.article, s.text) for s in sents}
+        sents += [s for s in rule_sentences(prep, idx, extractor) if (s.article, s.text) not in known]
     sizes: dict[str, int] = {}
     for i in idx:
         g = prep.groups[str(prep.lines[i]["id"])]

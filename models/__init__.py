@@ -37,21 +37,73 @@ def read_patterns(name: str) -> list[dict[str, Any]]:
     return rows
 
 
-_RULE_CODE = ("events.py", "parties.py", "dating.py", "partial_date.py", "dates.py", "money.py", "geo.py", "relevance.py")
+_ROOT = Path(__file__).resolve().parents[1]
+_STAGE_ENTRY = "extractors.events"
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of a project module name (package __init__ or module file)."""
+    base = _ROOT.joinpath(*name.split("."))
+    for cand in (base / "__init__.py", base.with_suffix(".py")):
+        if cand.exists():
+            return cand
+    return None
+
+
+def _project_imports(path: Path, package: str) -> set[str]:
+    """Project modules (extractors.*, models.*) a source file imports, anywhere in it."""
+    import ast
+
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level:  # relative import inside a package
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                mod = ".".join(parts + ([mod] if mod else []))
+            names = [mod] + [f"{mod}.{a.name}" for a in node.names]
+        for n in names:
+            if n.split(".")[0] in ("extractors", "models") and _module_file(n) is not None:
+                out.add(n)
+    return out
+
+
+def event_stage_files() -> list[Path]:
+    """Every file the event stage runs on: the source of extractors.events and of every
+    project module it imports (transitively, found by reading the imports, so a new module
+    counts without a list to update), the pattern files and the trained model's files."""
+    seen: dict[str, Path] = {}
+    todo = [_STAGE_ENTRY]
+    while todo:
+        name = todo.pop()
+        path = _module_file(name)
+        if path is None or name in seen:
+            continue
+        seen[name] = path
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        if path.name == "__init__.py" and (name + ".").startswith(_STAGE_ENTRY + "."):  # the stage as a package
+            todo += [f"{name}.{p.stem}" for p in sorted(path.parent.glob("*.py")) if p.stem != "__init__"]
+        todo += sorted(_project_imports(path, package))
+    files = set(seen.values())
+    files |= {p for p in PATTERN_DIR.rglob("*") if p.is_file()}
+    model_dir = Path(__file__).resolve().parent / "event_types"
+    files |= {p for p in model_dir.rglob("*") if p.is_file()}
+    return sorted(files)
 
 
 @lru_cache(maxsize=1)
 def patterns_hash() -> str:
-    """Short hash of every pattern file and of the rule code (extractors/*), so any change to
-    the rules gives a new `nlp_version` and stored articles can be re-extracted."""
+    """Short hash of the whole event stage (code, pattern files, trained model files; see
+    event_stage_files), so any change to what decides events gives a new `nlp_version` and
+    stored articles can be re-extracted."""
     h = hashlib.sha1(CODE_VERSION.encode())
-    code_dir = Path(__file__).resolve().parents[1] / "extractors"
-    paths = sorted(PATTERN_DIR.glob("*.jsonl")) + [code_dir / name for name in _RULE_CODE]
-    paths.append(Path(__file__).resolve().parent / "orgs.py")
-    for path in paths:
-        if path.exists():
-            h.update(path.name.encode())
-            h.update(path.read_bytes())
+    for path in event_stage_files():
+        h.update(path.relative_to(_ROOT).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
     return h.hexdigest()[:10]
 
 

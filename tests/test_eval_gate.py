@@ -56,3 +56,21 @@ def test_gate(name, extractor):
     result = score(gold, predict_lines(gold, extractor))
     for metric, floor in FLOORS[name].items():
         assert result[metric] >= floor - 1e-9, f"{name}: {metric} {result[metric]:.3f} < floor {floor}"
+
+
+@pytest.mark.slow
+def test_held_out_outlet_gate(extractor):
+    """Grouped cross-validation over dev + train (3 folds, 2 inner folds to stay near two
+    minutes): each fold is scored by a model and thresholds that never saw its outlets."""
+    from extractors.crossval import cross_validate
+    from extractors.event_data import gold_files, read_gold
+
+    files = gold_files(SHARED / "eval")
+    if len(files) < 2:
+        pytest.skip("dev.jsonl and train/*.jsonl are not mounted here")
+    result = cross_validate(read_gold(files), extractor, k=3, inner_folds=2, in_sample=False)
+    held = result["held_out"]
+    for metric, floor in FLOORS["cv_held_out"].items():
+        if metric.startswith("_"):
+            continue
+        assert held[metric] >= floor - 1e-9, f"held-out-outlet {metric} {held[metric]:.3f} < floor {floor}"
