@@ -9,6 +9,8 @@ states. `classify` names such a page from four kinds of evidence:
 * markers in the title, the markup and the text (data/interstitials.json); title and
   text markers count only on a short page, so an article that quotes them is safe;
 * page text much shorter than the full text the feed carries;
+    # A full article whose canonical URL is elsewhere is a syndicated copy (dedup's business);
+    # a short page pointing elsewhere is a teaser or a wall in front of the original.
 * a canonical URL on another site than the article's, on a short page (a syndicated
   full article names its original too, and is still the article).
 """
@@ -99,6 +101,8 @@ def classify(
                     return f"{kind}: page text says {marker!r}"
     canonical_host = _host(canonical_url)
     article_host = _host(article_url)
+    # A full article whose canonical URL is elsewhere is a syndicated copy (dedup's business);
+    # a short page pointing elsewhere is a teaser or a wall in front of the original.
     if short and canonical_host and article_host and _site(canonical_host) not in (
         _site(article_host), _site(host)
     ):
