@@ -200,7 +200,7 @@ def _check_database(db: Path) -> None:
         _fail(str(exc))
 
 
-def _run_flow(config: Path | None, db: Path) -> dict[str, Any]:
+def _run_flow(config: Path | None, db: Path, workers: int = 1, dask_address: str | None = None) -> dict[str, Any]:
     from flows import runtime
 
     runtime.configure()
@@ -212,7 +212,8 @@ def _run_flow(config: Path | None, db: Path) -> dict[str, Any]:
     from warehouse.db import WarehouseError
 
     try:
-        return daily(config=str(config) if config else None, db=str(db))
+        return daily(config=str(config) if config else None, db=str(db), workers=workers,
+                     dask_address=dask_address)
     except WarehouseError as exc:
         _fail(str(exc))
     except RuntimeError as exc:
@@ -226,12 +227,23 @@ def _run_flow(config: Path | None, db: Path) -> dict[str, Any]:
 
 
 @app.command()
-def run(config: ConfigOpt = None, db: DbOpt = None) -> None:
+def run(
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    workers: Annotated[int, typer.Option("--workers", help="Processes for the event stage (local Dask cluster when > 1).")] = 1,
+    dask_address: Annotated[str | None, typer.Option("--dask-address", help="Run the event stage on a running Dask cluster: tcp://HOST:PORT.")] = None,
+) -> None:
     """Run the daily job once now: poll feeds, fetch, detect events, store, alert."""
+    from flows.engine import Engine, EngineError
+
     settings = _settings(config, db)
     _check_rules(settings)
+    try:
+        Engine(workers=workers, dask_address=dask_address)
+    except EngineError as exc:
+        _fail(str(exc), 2)
     with console.status("running the daily flow (Prefect)..."):
-        summary = _run_flow(config, settings.db)
+        summary = _run_flow(config, settings.db, workers, dask_address)
     print_summary(summary, {f.url: f.name for f in settings.feeds})
 
 

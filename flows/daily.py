@@ -224,7 +224,7 @@ def _process_unprocessed(con: Any, settings: Settings, run_id: str, summary: Run
         batch = store.unprocessed_articles(con, extractor.nlp_version, settings.article_batch, exclude=failed)
         if not batch:
             return
-        events, errors = detect_events_task(batch)
+        events, errors = _detect(batch, settings)
         bad_urls = {e.url for e in errors}
         failed |= {a.id for a in batch if a.url in bad_urls}
         store.record_errors(con, run_id, errors)
@@ -238,6 +238,40 @@ def _process_unprocessed(con: Any, settings: Settings, run_id: str, summary: Run
         summary.processed_articles += len(done)
         summary.new_events.extend(result.new_event_ids)
         summary.updated_events += len(result.updated_event_ids)
+
+
+class EngineSlot:
+    """Where the event stage runs: None = this process (detect-events task); `daily` sets a
+    distributed Engine for --workers N / --dask-address (flows/engine.py). A class, not a
+    ContextVar: Dask pickles the running flow's function with the globals it uses."""
+
+    current: Any = None
+
+
+def _detect(batch: list[Article], settings: Settings) -> tuple[list[list[Event]], list[ErrorRecord]]:
+    """The event stage of one batch, here or split into nlp-shard tasks on the engine's workers."""
+    engine = EngineSlot.current
+    if engine is None or not engine.distributed:
+        return detect_events_task(batch)
+    from flows import shards
+
+    n = max(1, engine.workers if not engine.dask_address else 4)
+    size = max(1, -(-len(batch) // n))
+    parts = [batch[i:i + size] for i in range(0, len(batch), size)]
+    futures = [shards.nlp_shard.submit(shards.articles_to_arrow(p), settings.nlp.batch_size) for p in parts]
+    events: list[list[Event]] = []
+    errors: list[ErrorRecord] = []
+    for part, fut in zip(parts, futures, strict=True):
+        try:
+            out = fut.result()
+        except Exception as exc:  # noqa: BLE001 - the shard is left unprocessed, retried next run
+            events += [[] for _ in part]
+            errors += [ErrorRecord(stage="nlp", url=a.url, kind="shard_failed", transient=True,
+                                   message=f"NLP shard failed: {type(exc).__name__}: {exc}") for a in part]
+            continue
+        events += shards.events_from_arrow(out["events"], part)
+        errors += shards.errors_from_arrow(out["errors"])
+    return events, errors
 
 
 def _store_batch(con: Any, batch: ArticleBatch, settings: Settings, run_id: str,
@@ -397,17 +431,39 @@ def summary_markdown(summary: RunSummary, events: list[dict]) -> str:
     return "\n".join(lines)
 
 
+@flow(name="reewatch-daily-shards", log_prints=False)
+def daily_on_engine(settings: Settings, engine: Any, flow_run_id: str | None) -> RunSummary:
+    """The daily pipeline with its event stage on the engine's task runner (a subflow)."""
+    EngineSlot.current = engine
+    try:
+        return run_pipeline(settings, flow_run_id=flow_run_id)
+    finally:
+        EngineSlot.current = None
+
+
 @flow(name="reewatch-daily", log_prints=False)
-def daily(config: str | None = None, db: str | None = None) -> dict[str, Any]:
-    """Poll every configured feed once and land new articles, events and alerts."""
+def daily(config: str | None = None, db: str | None = None, workers: int = 1,
+          dask_address: str | None = None) -> dict[str, Any]:
+    """Poll every configured feed once and land new articles, events and alerts.
+
+    workers > 1 or dask_address: the event stage runs as nlp-shard tasks on a local Dask
+    cluster or the given one (flows/engine.py); page extraction stays in this machine's
+    extraction processes, beside the downloads.
+    """
+    from flows.engine import Engine
+
     runtime.install_handler_filters()
     settings = load_settings(Path(config) if config else None, Path(db) if db else None)
+    engine = Engine(workers=workers, dask_address=dask_address)
     flow_run_id = None
     try:
         flow_run_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
     except Exception:  # outside a flow run context (e.g. .fn() in tests)
         pass
-    summary = run_pipeline(settings, flow_run_id=flow_run_id)
+    if engine.distributed:
+        summary = daily_on_engine.with_options(task_runner=engine.task_runner())(settings, engine, flow_run_id)
+    else:
+        summary = run_pipeline(settings, flow_run_id=flow_run_id)
     _publish_artifacts(summary)
     try:
         get_run_logger().info(

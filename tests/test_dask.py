@@ -124,3 +124,23 @@ def test_reprocess_on_dask_same_events_even_when_a_worker_dies(cluster, tmp_path
     assert events(many) == events(one)
     assert mentions(many) == mentions(one)
     assert q(many, "select count(*) - count(distinct mention_id) from event_mentions")[0][0] == 0
+
+    # The daily run's event stage on the same cluster (one worker left): same events as here.
+    from flows.daily import daily
+    from tests.httpserver import TestServer
+    from tests.newsworld import NewsWorld
+    from tests.test_reprocess import STORIES
+
+    server = TestServer()
+    world = NewsWorld(server)
+    for s in STORIES:
+        world.add(s)
+    here, there = tmp_path / "here.duckdb", tmp_path / "there.duckdb"
+    try:
+        a = daily(config=str(world.write_config(tmp_path / "a.toml", here)), db=str(here))
+        b = daily(config=str(world.write_config(tmp_path / "b.toml", there)), db=str(there),
+                  dask_address=address)
+    finally:
+        server.close()
+    assert a["processed_articles"] == b["processed_articles"] == 3 and b["nlp_errors"] == 0
+    assert events(there) == events(here) and len(events(here)) >= 2
