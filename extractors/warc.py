@@ -83,6 +83,9 @@ def iter_responses(
     try:
         records = ArchiveIterator(fh, arc2warc=False)
         for record in records:
+            if not str(record.format).startswith("warc"):
+                raise WarcError(f"not a readable WARC record stream: a record in {record.format or 'an unknown'} "
+                                "format (only WARC files are read)")
             if record.rec_type != "response" or record.http_headers is None:
                 yield records.get_record_offset(), None  # (reads the record to its end)
                 continue

@@ -20,6 +20,7 @@ Alerts: only for events dated on or after the first daily run, unless `alerts`.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -37,7 +38,7 @@ from extractors import relevance  # noqa: E402
 from extractors.evaluate import EvalInputError, article_from_line  # noqa: E402
 from extractors.feeds import canonical_url  # noqa: E402
 from extractors.types import Article, ErrorRecord  # noqa: E402
-from extractors.warc import iter_responses, may_be_relevant, open_at, title_of  # noqa: E402
+from extractors.warc import WarcError, iter_responses, may_be_relevant, open_at, title_of  # noqa: E402
 from flows import shards  # noqa: E402
 from flows.config import Settings, load_settings  # noqa: E402
 from flows.engine import Engine, ordered  # noqa: E402
@@ -68,6 +69,8 @@ class BackfillSummary:
     errors: int = 0
     failed_shards: int = 0
     alerts_queued: int = 0
+    write_seconds: float = 0.0  # time the single writer spent storing shards
+    bad_files: list[str] = field(default_factory=list)
     status: str = "completed"
 
     def as_dict(self) -> dict[str, Any]:
@@ -238,6 +241,7 @@ def _backfill_file(con: Any, kind: str, path: Path, settings: Settings, engine: 
     start = prog.offset_done
     for shard, result, error in ordered(submit, stream, engine.window()):
         events_before = len(summary.new_events)
+        writing = time.perf_counter()
         if kind == "warc":
             landed = _land_warc_shard(con, shard, result, error, version, run_id, on_new, summary)
         else:
@@ -255,6 +259,7 @@ def _backfill_file(con: Any, kind: str, path: Path, settings: Settings, engine: 
         prog.offset_done = shard.end_offset
         prog.finished = shard.last
         history.save_progress(con, prog)
+        summary.write_seconds += time.perf_counter() - writing
         failpoint("backfill.after_shard")
         summary.records_read += shard.records
         summary.relevant += shard.relevant
@@ -287,7 +292,13 @@ def run_backfill(settings: Settings, engine: Engine, *, warc: list[Path] | None 
         queued = [0]
         on_new = alert_hook(settings, run_id, history.first_daily_run(con), alerts, queued)
         for kind, path in inputs:
-            _backfill_file(con, kind, path, settings, engine, version, run_id, on_new, summary, progress)
+            try:
+                _backfill_file(con, kind, path, settings, engine, version, run_id, on_new, summary, progress)
+            except WarcError as exc:  # one unreadable file: recorded, the others go on
+                store.record_errors(con, run_id, [ErrorRecord(stage="article", url=str(path), kind="bad_warc",
+                                                              message=str(exc), transient=False)])
+                summary.errors += 1
+                summary.bad_files.append(f"{path}: {exc}")
         # whatever is still unread (a shard whose NLP failed, a killed run's last shard)
         reads = summary.articles
         _finish_unread(con, settings, engine, version, run_id, on_new, summary)

@@ -170,5 +170,9 @@ def backfill(
         + (f"; {out['files_already_done']} file(s) already done" if out["files_already_done"] else ""),
         soft_wrap=True, highlight=False,
     )
+    for bad in out["bad_files"]:
+        from rich.markup import escape
+
+        console.print(f"[red]unreadable, skipped:[/red] {escape(bad)}", soft_wrap=True, highlight=False)
     if out["failed_shards"]:
         console.print(f"[yellow]{out['failed_shards']} shard(s) failed: see `errors`; rerun to retry them[/yellow]")

@@ -59,6 +59,7 @@ class ReprocessSummary:
     failed_shards: int = 0
     alerts_queued: int = 0
     cpu_stage_seconds: float = 0.0  # wall time of the shard passes (the part workers speed up)
+    write_seconds: float = 0.0  # of which the single writer spent storing results
     status: str = "completed"
 
     def as_dict(self) -> dict[str, Any]:
@@ -188,9 +189,11 @@ def run_reprocess(settings: Settings, engine: Engine, *, since: date | None = No
 
         done_all: list[str] = []
         for arts, result, error in ordered(submit, article_shards(), engine.window()):
+            writing = time.perf_counter()
             done = store_nlp_result(con, arts, result, error, version, run_id, on_new, types, summary)
             with transaction(con):
                 summary.retired_events += history.retire_events(con, version, done, types=types)
+            summary.write_seconds += time.perf_counter() - writing
             if types:
                 done_all.extend(done)
             if progress:
