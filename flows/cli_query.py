@@ -328,7 +328,9 @@ def feeds_cmd(fmt: FormatOpt = Format.table, db: DbOpt = None, config: ConfigOpt
         if fails and isinstance(nxt, datetime) and nxt > now:
             health.append(f"backed off until {_ts(nxt)}")
         table.add_row(
-            f"[bold]{escape(str(r.get('name') or ''))}[/bold]\n[dim]{escape(str(r.get('feed_url') or ''))}[/dim]",
+            f"[bold]{escape(str(r.get('name') or ''))}[/bold]"
+            + (f" ({escape(str(r['kind']))})" if r.get("kind") not in (None, "rss") else "")
+            + f"\n[dim]{escape(str(r.get('feed_url') or ''))}[/dim]",
             "\n".join(health), str(r.get("last_new_items") or 0), _evidence_shares(r),
             escape(r.get("last_error") or ""),
         )
