@@ -1,7 +1,7 @@
 """Issue 11: one hostile item never stops monitoring. Each case through the real fetch path.
 
-The routes live in tests/hostile.py. Every test here failed before the fix (the
-exception named in each docstring escaped `poll_feed` / `fetch_article`).
+The routes live in tests/hostile.py. Where a docstring names an exception, that
+exception escaped `poll_feed` / `fetch_article` before issue 11 and failed the run.
 """
 
 # ruff: noqa: F811  (pytest fixtures imported from tests.httpserver are shadowed by parameters)
