@@ -4,7 +4,9 @@ Bing News items link to `bing.com/news/apiclick.aspx?...&url=<publisher>&tid=...
 and Google Alerts to `google.com/url?...&url=<publisher>&usg=...`. Kept as they
 are, the aggregator's host would become the outlet, and the changing `tid` /
 `usg` would make one story look new on every poll. The redirect rules are data
-(`data/redirectors.json`): host suffix, path and the query key holding the target.
+(`data/redirectors.json`): host suffix (or any host, for the distinctive ones, so a
+mirror or a replay is read the same), path, keys that must be present, and the query
+key holding the target.
 """
 
 from __future__ import annotations
@@ -38,11 +40,14 @@ def unwrap(url: str, depth: int = 3) -> str:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         target = None
+        query = parse_qs(parts.query)
         for rule in _redirectors():
-            if _host_matches(host, rule["host"]) and parts.path.lower() == rule["path"]:
-                values = parse_qs(parts.query).get(rule["param"]) or []
+            host_ok = rule["host"] == "*" or _host_matches(host, rule["host"])
+            if host_ok and parts.path.lower() == rule["path"] and all(k in query for k in rule["requires"]):
+                values = query.get(rule["param"]) or []
                 target = values[0].strip() if values else None
-                break
+                if target:
+                    break
         if not target or not target.lower().startswith(("http://", "https://")):
             return url
         url = target

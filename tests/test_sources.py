@@ -46,6 +46,13 @@ def test_unwrap_bing_and_google_alerts_links():
     assert links.unwrap(bing) == "https://www.example-news.com/2026/07/story"
     alert = "https://www.google.com/url?rct=j&sa=t&url=https://pub.example.org/a?id=1&ct=ga&usg=X"
     assert links.unwrap(alert) == "https://pub.example.org/a?id=1"
+    # the same shapes served from a mirror or a loopback replay
+    mirror = "http://127.0.0.1:8080/news/apiclick.aspx?ref=FexRss&tid=9&url=http%3a%2f%2f127.0.0.1%3a8081%2fstory"
+    assert links.unwrap(mirror) == "http://127.0.0.1:8081/story"
+    assert links.unwrap("http://127.0.0.1:8080/url?rct=j&sa=t&url=http://127.0.0.1:8081/a&usg=Q") == \
+        "http://127.0.0.1:8081/a"
+    assert links.unwrap("https://site.example/url?url=https://elsewhere.example/") == \
+        "https://site.example/url?url=https://elsewhere.example/"  # a generic /url on any host is not one
     # not a redirector: left alone; a redirector without a usable target too
     plain = "https://www.bing.com/news/search?q=x"
     assert links.unwrap(plain) == plain
