@@ -104,3 +104,14 @@ def test_a_short_page_whose_canonical_is_elsewhere_is_not_the_article():
         canonical_url="https://accounts.other.example/login",
     )
     assert verdict is not None and verdict.startswith("canonical_elsewhere")
+
+
+def test_consent_page_on_the_publishers_own_host():
+    """A consent wall served by the publisher itself (no consent host, no form markup)."""
+    html = ("<html><head><title>Your privacy choices | Example Times</title></head><body><h1>Privacy</h1>"
+            "<p>We use cookies and data to deliver and maintain our services, to measure audience "
+            "engagement and to show personalised advertising. Select Accept all cookies or manage "
+            "cookie preferences at any time from the footer of every page.</p></body></html>")
+    url = "https://www.example-times.com/2026/story"
+    text, canonical = _text(html, url)
+    assert classify(html, text, final_url=url, article_url=url, canonical_url=canonical).startswith("consent")
