@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +37,11 @@ from prefect import flow  # noqa: E402
 from extractors import relevance  # noqa: E402
 from extractors.evaluate import EvalInputError, article_from_line  # noqa: E402
 from extractors.feeds import canonical_url  # noqa: E402
-from extractors.types import Article, ErrorRecord  # noqa: E402
+from extractors.types import Article, ErrorRecord, FeedEntry  # noqa: E402
 from extractors.warc import WarcError, iter_responses, may_be_relevant, open_at, title_of  # noqa: E402
 from flows import shards  # noqa: E402
 from flows.config import Settings, load_settings  # noqa: E402
-from flows.engine import Engine, ordered  # noqa: E402
+from flows.engine import Engine, ordered, warm_up  # noqa: E402
 from flows.failpoints import failpoint  # noqa: E402
 from flows.reprocess import alert_hook, store_nlp_result  # noqa: E402
 from warehouse import history, store  # noqa: E402
@@ -154,6 +154,77 @@ def jsonl_shards(path: Path, offset: int, per_shard: int, errors: list[ErrorReco
                 yield Shard(rows, records, len(rows), fh.tell())
                 rows, records = [], 0
         yield Shard(rows, records, len(rows), fh.tell(), last=True)
+
+
+# --- sources that can reach back (--since) ---------------------------------------------
+
+REACH_BACK_KINDS = ("sitemap", "gdelt")
+GDELT_WINDOW = timedelta(days=1)  # one DOC API request per day: it returns 250 items at most
+
+
+def reach_back_entries(settings: Settings, since: datetime, now: datetime
+                       ) -> tuple[list[FeedEntry], list[ErrorRecord]]:
+    """Every item the reach-back sources list since `since`: a news sitemap (index) read
+    with its `since` filter, GDELT queried one day at a time. One failing source is an
+    error row; the others go on."""
+    from extractors.http import Fetcher, FetchError, host_port_of, run_async
+    from extractors.sources import gdelt, sitemap
+    from extractors.sources.common import JSON_ACCEPT
+
+    feeds = [f for f in settings.feeds if f.kind in REACH_BACK_KINDS]
+    entries: dict[str, FeedEntry] = {}
+    errors: list[ErrorRecord] = []
+
+    async def run() -> None:
+        async with Fetcher(settings.fetch) as fetcher:
+            for feed in feeds:
+                try:
+                    if feed.kind == "sitemap":
+                        parsed = [await sitemap.collect(fetcher, feed, now, since=since)]
+                    else:
+                        host = host_port_of(feed.url)
+                        gap = feed.min_interval or gdelt.GDELT_INTERVAL
+                        fetcher.min_interval[host] = max(fetcher.min_interval.get(host, 0.0), gap)
+                        parsed, start = [], since
+                        while start < now:
+                            end = min(start + GDELT_WINDOW, now)
+                            answer = await fetcher.get(gdelt.request_url(feed, start, end), accept=JSON_ACCEPT)
+                            parsed.append(gdelt.parse(answer.body, feed, now, feed.max_items))
+                            start = end
+                except FetchError as exc:
+                    errors.append(exc.to_record("feed", feed.url, url=feed.url))
+                    continue
+                for p in parsed:
+                    for e in p.entries:
+                        entries.setdefault(e.url, e)
+
+    run_async(run())
+    return list(entries.values()), errors
+
+
+def _backfill_since(con: Any, settings: Settings, engine: Engine, version: str, run_id: str, on_new: Any,
+                    summary: BackfillSummary, since: datetime, progress: Progress | None) -> None:
+    """Fetch what the reach-back sources list since `since`, like the daily run fetches."""
+    from extractors.articles import fetch_articles
+
+    entries, errors = reach_back_entries(settings, since, datetime.now(UTC))
+    store.record_errors(con, run_id, errors)
+    summary.errors += len(errors)
+    known = store.known_urls(con, [e.url for e in entries])
+    todo = [e for e in entries if e.url not in known]
+    for i in range(0, len(todo), settings.article_batch):
+        chunk = todo[i:i + settings.article_batch]
+        batch = fetch_articles(chunk, settings.fetch)
+        summary.articles += len(store.store_articles(con, batch.articles, run_id))
+        store.record_errors(con, run_id, batch.errors)
+        summary.errors += len(batch.errors)
+        summary.records_read += len(chunk)
+        summary.relevant += sum(a.extraction == "page" for a in batch.articles)
+        reads = summary.articles
+        _finish_unread(con, settings, engine, version, run_id, on_new, summary)
+        summary.articles = reads
+        if progress:
+            progress("records", len(chunk))
 
 
 # --- the run --------------------------------------------------------------------------
@@ -273,7 +344,7 @@ def _backfill_file(con: Any, kind: str, path: Path, settings: Settings, engine: 
 
 
 def run_backfill(settings: Settings, engine: Engine, *, warc: list[Path] | None = None,
-                 jsonl: list[Path] | None = None, alerts: bool = False, run_id: str | None = None,
+                 jsonl: list[Path] | None = None, since: datetime | None = None, alerts: bool = False, run_id: str | None = None,
                  flow_run_id: str | None = None, progress: Progress | None = None) -> BackfillSummary:
     """The backfill as plain calls (the flows below add Prefect around it)."""
     from flows.daily import get_extractor
@@ -291,6 +362,13 @@ def run_backfill(settings: Settings, engine: Engine, *, warc: list[Path] | None 
         history.set_run_kind(con, run_id, "backfill")
         queued = [0]
         on_new = alert_hook(settings, run_id, history.first_daily_run(con), alerts, queued)
+        warm_up(engine)
+        if since is not None:
+            if not any(f.kind in REACH_BACK_KINDS for f in settings.feeds):
+                raise BackfillError(
+                    f"--since needs a configured source that can reach back (kind {' or '.join(REACH_BACK_KINDS)}); "
+                    "RSS/Atom feeds list only their latest items: use --warc or --jsonl for older news")
+            _backfill_since(con, settings, engine, version, run_id, on_new, summary, since, progress)
         for kind, path in inputs:
             try:
                 _backfill_file(con, kind, path, settings, engine, version, run_id, on_new, summary, progress)
@@ -319,16 +397,17 @@ def run_backfill(settings: Settings, engine: Engine, *, warc: list[Path] | None 
 
 
 @flow(name="reewatch-backfill-shards", log_prints=False)
-def backfill_shards(settings: Settings, engine: Engine, warc: list[str], jsonl: list[str], alerts: bool,
-                    flow_run_id: str | None, progress: Any = None) -> dict[str, Any]:
+def backfill_shards(settings: Settings, engine: Engine, warc: list[str], jsonl: list[str], since: str | None,
+                    alerts: bool, flow_run_id: str | None, progress: Any = None) -> dict[str, Any]:
     """The subflow whose task runner is the chosen engine."""
+    day = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
     return run_backfill(settings, engine, warc=[Path(p) for p in warc], jsonl=[Path(p) for p in jsonl],
-                        alerts=alerts, flow_run_id=flow_run_id, progress=progress).as_dict()
+                        since=day, alerts=alerts, flow_run_id=flow_run_id, progress=progress).as_dict()
 
 
 @flow(name="reewatch-backfill", log_prints=False)
 def backfill(config: str | None = None, db: str | None = None, warc: list[str] | None = None,
-             jsonl: list[str] | None = None, alerts: bool = False, workers: int = 1,
+             jsonl: list[str] | None = None, since: str | None = None, alerts: bool = False, workers: int = 1,
              dask_address: str | None = None, progress: Any = None) -> dict[str, Any]:
     """Land WARC files and JSONL articles like the daily run would have (module docstring)."""
     from prefect.context import get_run_context
@@ -341,4 +420,4 @@ def backfill(config: str | None = None, db: str | None = None, warc: list[str] |
     except Exception:  # outside a flow run context
         flow_run_id = None
     inner = backfill_shards.with_options(task_runner=engine.task_runner())
-    return inner(settings, engine, list(warc or []), list(jsonl or []), alerts, flow_run_id, progress)
+    return inner(settings, engine, list(warc or []), list(jsonl or []), since, alerts, flow_run_id, progress)

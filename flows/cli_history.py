@@ -138,11 +138,19 @@ def backfill(
     settings = _settings(config, db)
     engine = _engine(workers, dask_address)
     if since is not None:
-        _fail("--since needs configured sources that can reach back (news sitemaps, GDELT); the "
-              "configured sources are RSS/Atom feeds, which list only their latest items: "
-              "use --warc or --jsonl for older news", 2)
-    if not warc and not jsonl:
-        _fail("give --warc FILE and/or --jsonl FILE", 2)
+        from datetime import date
+
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            _fail(f"--since must be a date YYYY-MM-DD, not {since!r}", 2)
+        kinds = sorted({f.kind for f in settings.feeds})
+        if not any(k in ("sitemap", "gdelt") for k in kinds):
+            _fail("--since needs a configured source that can reach back (kind sitemap or gdelt); the "
+                  f"configured ones are {', '.join(kinds) or 'none'}, which list only their latest items: "
+                  "use --warc or --jsonl for older news", 2)
+    if not warc and not jsonl and since is None:
+        _fail("give --warc FILE, --jsonl FILE or --since DATE", 2)
     files = [*(warc or []), *(jsonl or [])]
     missing = [str(p) for p in files if not p.is_file()]
     if missing:
@@ -159,7 +167,7 @@ def backfill(
         try:
             out = backfill_flow(config=str(config) if config else None, db=str(settings.db),
                                 warc=[str(p) for p in warc or []], jsonl=[str(p) for p in jsonl or []],
-                                alerts=alerts, workers=engine.workers, dask_address=engine.dask_address,
+                                since=since, alerts=alerts, workers=engine.workers, dask_address=engine.dask_address,
                                 progress=bar)
         except DatabaseLocked as exc:
             _fail(str(exc))

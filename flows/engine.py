@@ -66,6 +66,24 @@ class Engine:
         })  # fmt: skip
 
 
+def _load_model() -> str:
+    from flows.daily import get_extractor
+
+    return get_extractor().nlp_version
+
+
+def warm_up(engine: Engine) -> list[str]:
+    """Load the model on every Dask worker at once, before the first shard (inside the
+    flow whose task runner is the engine): else each worker's first shard waits 2-10 s
+    for spaCy while the others run. Returns the workers' nlp_versions."""
+    if not engine.distributed:
+        return []
+    from prefect_dask import get_dask_client
+
+    with get_dask_client() as client:
+        return sorted(set(client.run(_load_model).values()))
+
+
 def ordered(
     submit: Callable[[Any], Any], shards: Iterable[Any], window: int
 ) -> Iterator[tuple[Any, Any, BaseException | None]]:

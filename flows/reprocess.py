@@ -37,7 +37,7 @@ from extractors.types import Article, ErrorRecord  # noqa: E402
 from flows import alerts as outbox  # noqa: E402
 from flows import shards  # noqa: E402
 from flows.config import Settings, load_settings  # noqa: E402
-from flows.engine import Engine, ordered  # noqa: E402
+from flows.engine import Engine, ordered, warm_up  # noqa: E402
 from warehouse import history, store  # noqa: E402
 from warehouse.db import connect, transaction  # noqa: E402
 
@@ -174,6 +174,7 @@ def run_reprocess(settings: Settings, engine: Engine, *, since: date | None = No
         cutoff = history.first_daily_run(con)
         queued = [0]
         on_new = alert_hook(settings, run_id, cutoff, alerts, queued)
+        warm_up(engine)
         began = time.perf_counter()
         _reread_pages(con, settings, engine, run_id, summary, since, progress)
 

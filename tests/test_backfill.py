@@ -169,3 +169,33 @@ def test_jsonl_backfill_and_bad_lines(prefect_server, tmp_path: Path) -> None:
     assert out["records_read"] == 4 and out["articles"] == 2 and out["errors"] == 2
     assert q(db, "select count(*) from errors where kind = 'bad_input'")[0][0] == 2
     assert q(db, "select count(*) from event_timeline where type = 'export_control'")[0][0] == 1
+
+
+def test_since_reaches_back_through_a_news_sitemap(prefect_server, tmp_path: Path) -> None:
+    from flows.backfill import backfill
+
+    server = TestServer()
+    world = NewsWorld(server)
+    urls = [world.add(s) for s in STORIES]
+    items = "".join(
+        f"<url><loc>{u}</loc><n:news><n:publication><n:name>{s.outlet}</n:name><n:language>en</n:language>"
+        f"</n:publication><n:publication_date>{s.published.isoformat()}</n:publication_date>"
+        f"<n:title>{s.title}</n:title></n:news></url>"
+        for u, s in zip(urls, STORIES, strict=True))
+    server.route("/sitemap.xml", '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+                 f'xmlns:n="http://www.google.com/schemas/sitemap-news/0.9">{items}</urlset>',
+                 content_type="application/xml")
+    db = tmp_path / "s.duckdb"
+    cfg = tmp_path / "s.toml"
+    cfg.write_text(
+        f'[[feeds]]\nurl = "{server.url("/sitemap.xml")}"\nname = "sitemap"\nkind = "sitemap"\n\n'
+        f'[database]\npath = "{db}"\n\n[fetch]\nallow_hosts = ["{server.host_port}"]\n'
+        "timeout = 5.0\nretries = 0\nper_host_delay = 0.0\nrespect_robots = false\n", encoding="utf-8")
+    try:
+        out = backfill(config=str(cfg), db=str(db), since="2026-05-07")
+    finally:
+        server.close()
+    assert out["records_read"] == 2  # the story of 6 May is older than --since
+    assert sorted(u for (u,) in q(db, "select url from articles")) == sorted(urls[1:])
+    assert [t for (t,) in q(db, "select type from event_timeline")] == ["agreement"]
+    assert q(db, "select count(*) from articles where nlp_version is null")[0][0] == 0
