@@ -78,10 +78,13 @@ def warm_up(engine: Engine) -> list[str]:
     for spaCy while the others run. Returns the workers' nlp_versions."""
     if not engine.distributed:
         return []
-    from prefect_dask import get_dask_client
+    from prefect.context import FlowRunContext
 
-    with get_dask_client() as client:
-        return sorted(set(client.run(_load_model).values()))
+    ctx = FlowRunContext.get()
+    if ctx is None:
+        return []
+    client = ctx.task_runner.client  # DaskTaskRunner connects on first use of its client
+    return sorted(set(client.run(_load_model).values()))
 
 
 def ordered(

@@ -105,8 +105,10 @@ def test_backfill_cli_errors(tmp_path: Path) -> None:
 
     runner = CliRunner()
     db = str(tmp_path / "x.duckdb")
-    res = runner.invoke(app, ["backfill", "--since", "2020-01-01", "--db", db])
-    assert res.exit_code == 2 and "reach back" in res.output
+    rss_only = tmp_path / "rss.toml"
+    rss_only.write_text('[[feeds]]\nurl = "https://news.example/feed.xml"\nname = "news"\n', encoding="utf-8")
+    res = runner.invoke(app, ["backfill", "--since", "2020-01-01", "--db", db, "--config", str(rss_only)])
+    assert res.exit_code == 2 and "reach back" in res.output and "rss" in res.output
     res = runner.invoke(app, ["backfill", "--warc", str(tmp_path / "missing.warc.gz"), "--db", db])
     assert res.exit_code == 2 and "no such file" in res.output
     res = runner.invoke(app, ["reprocess", "--workers", "0", "--db", db])
