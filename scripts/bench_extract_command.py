@@ -37,9 +37,9 @@ print(n)
 """
 
 
-def _timed(cmd: list[str]) -> float:
+def _timed(cmd: list[str], cwd: Path = ROOT) -> float:
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, cwd=cwd, stdout=subprocess.DEVNULL)
     return time.perf_counter() - t
 
 
@@ -47,6 +47,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=1, help="runs of each command (the best is kept)")
     ap.add_argument("--rules-only", action="store_true", help="time `reewatch extract --rules-only`")
+    ap.add_argument("--project", type=Path, default=ROOT,
+                    help="checkout whose `reewatch extract` is timed (e.g. an older commit, for a before figure)")
     args = ap.parse_args()
     files = [SHARED / "dev.jsonl"] + sorted((SHARED / "train").glob("*.jsonl"))
     files = [f for f in files if f.exists()]
@@ -67,9 +69,9 @@ def main() -> None:
         if args.rules_only:
             reewatch.append("--rules-only")
         full = [sys.executable, "-c", FULL_LOOP, str(inp)]
-        ours = min(_timed(reewatch) for _ in range(args.repeat))
+        ours = min(_timed(reewatch, args.project) for _ in range(args.repeat))
         naive = min(_timed(full) for _ in range(args.repeat))
-    print(f"articles {n} ({', '.join(f.name for f in files)})")
+    print(f"articles {n} ({', '.join(f.name for f in files)}); project {args.project}")
     print(f"reewatch extract          {ours:7.2f} s")
     print(f"full en_core_web_sm loop  {naive:7.2f} s")
     print(f"ratio                     {naive / ours:7.2f}x")
