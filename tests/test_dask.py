@@ -63,7 +63,7 @@ def mentions(db: Path) -> list[tuple]:
 @pytest.fixture()
 def cluster(prefect_server, tmp_path):
     """`dask scheduler` and two `dask worker`s on 127.0.0.1 (ephemeral ports); worker 0 is
-    armed to SIGKILL itself at the start of its second NLP shard."""
+    armed to SIGKILL itself inside its first NLP shard."""
     from prefect.settings import PREFECT_API_URL
 
     sched_file = tmp_path / "scheduler.json"
@@ -82,7 +82,7 @@ def cluster(prefect_server, tmp_path):
                                 cwd=ROOT, env={**env, **extra_env},
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    workers = [worker({"REEWATCH_FAILPOINT": "shards.nlp:2"}), worker({})]
+    workers = [worker({"REEWATCH_FAILPOINT": "shards.nlp"}), worker({})]
     procs += workers
     from distributed import Client
 
