@@ -219,7 +219,9 @@ def _run_flow(config: Path | None, db: Path, workers: int = 1, dask_address: str
     except RuntimeError as exc:
         if "Prefect API" not in str(exc):
             raise
-        _fail(f"{exc} {PREFECT_FIX}")
+        _fail(f"{exc} Loopback works, so it was too slow to start (a busy machine?): retry, raise "
+              "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or set PREFECT_API_URL to a running "
+              "Prefect server (`prefect server start`)")
     except (OSError, duckdb.Error) as exc:  # e.g. no space left on device: the real cause, in one line
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         _fail(f"the run stopped: {detail}")

@@ -36,7 +36,8 @@ class Hostile:
 
     def toml(self, db: Path, extra_fetch: str = "") -> str:
         """A config with every hostile feed beside the good one."""
-        parts = [f'[database]\npath = "{db}"\n']
+        # the items carry fixed 2026 dates: keep them on a source's first poll whatever today is
+        parts = [f'first_run_days = 36500\n\n[database]\npath = "{db}"\n']
         for name, url in self.feeds.items():
             parts.append(f'[[feeds]]\nurl = "{url}"\nname = "{name}"\n')
         parts.append(
