@@ -387,10 +387,7 @@ def run_backfill(settings: Settings, engine: Engine, *, warc: list[Path] | None 
         return summary
     except BaseException:
         summary.status = "failed"
-        try:
-            store.finish_run(con, run_id, "failed")
-        except Exception:  # the original error matters more
-            pass
+        store.abandon_run(con, run_id)
         raise
     finally:
         con.close()

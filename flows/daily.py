@@ -396,10 +396,7 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
         return summary
     except BaseException:
         summary.status = "failed"
-        try:
-            store.finish_run(con, run_id, "failed")
-        except Exception:  # the original error matters more
-            pass
+        store.abandon_run(con, run_id)
         raise
     finally:
         con.close()

@@ -210,10 +210,7 @@ def run_reprocess(settings: Settings, engine: Engine, *, since: date | None = No
         return summary
     except BaseException:
         summary.status = "failed"
-        try:
-            store.finish_run(con, run_id, "failed")
-        except Exception:  # the original error matters more
-            pass
+        store.abandon_run(con, run_id)
         raise
     finally:
         con.close()

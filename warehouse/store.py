@@ -247,6 +247,14 @@ def start_run(
     )
 
 
+def abandon_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Mark a run failed while an exception is on its way out; never hides that exception."""
+    try:
+        finish_run(con, run_id, "failed")
+    except Exception:  # the original error matters more
+        pass
+
+
 def finish_run(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
