@@ -92,7 +92,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "words",
         re.compile(
-            rf"\b(\w+(?:-\w+)?) day of ({_MON}),? (?:in the year )?two thousand(?: and)? ([\w-]+)",
+            rf"\b(\w+(?:-\w+)?) day of ({_MON}),? (?:in the year (?:of our Lord )?)?two thousand(?: and)? ([\w-]+)",
             re.IGNORECASE,
         ),
     ),
