@@ -51,6 +51,7 @@ _SUFFIX = {
     "pounds sterling": "GBP",
     "won": "KRW",
     "rupees": "INR",
+    "rupee": "INR",
     "ringgit": "MYR",
     "baht": "THB",
 }
@@ -76,8 +77,9 @@ _PREFIX_RE = re.compile(
     re.IGNORECASE,
 )
 _SUFFIX_RE = re.compile(
-    _NUM + _SCALE_RE + r"\s(australian dollars|canadian dollars|u\.s\. dollars|us dollars|"
-    r"dollars|yuan|renminbi|rmb|euros?|yen|pounds(?: sterling)?|won|rupees|ringgit|baht)\b",
+    # "80bn rupees", and the adjective "an 80bn-rupee plan", "a 10-billion-yuan fund"
+    _NUM + _SCALE_RE.replace(r"\s?", r"[\s-]?") + r"[\s-](australian dollars|canadian dollars|u\.s\. dollars|us dollars|"
+    r"dollars|yuan|renminbi|rmb|euros?|yen|pounds(?: sterling)?|won|rupees?|ringgit|baht)\b",
     re.IGNORECASE,
 )
 
