@@ -4,8 +4,10 @@ Why: a clause in the present or present perfect with no date of its own is dated
 publication day ("China has expanded its controls"). A clause that describes a standing
 practice ("China has periodically imposed controls for decades", "the Pentagon has at
 times stopped ...") is background, not the day's news: it must not become a new event
-on the publication date. And a clause that points back ("at the same event", "the same
-day") takes the date told just before. The vocabulary is data (models/patterns/dating.jsonl).
+on the publication date; nor does one that tells work under way ("Acme is building a
+refinery"), or a cumulative or rare practice ("has already imposed", "so far has
+awarded", "since the ban has invested", "has rarely used"). And a clause that points
+back ("at the same event", "the same day") takes the date told just before. The vocabulary is data (models/patterns/dating.jsonl).
 """
 
 from __future__ import annotations
@@ -40,8 +42,29 @@ def refers_to_earlier_date(sentence: str) -> bool:
     return any(p.search(sentence) for p in _same_time())
 
 
+@lru_cache(maxsize=1)
+def _ongoing() -> tuple[frozenset[str], frozenset[str]]:
+    rows = [row for row in models.read_patterns("dating") if row.get("kind") == "ongoing"]
+    return (frozenset(w for row in rows for w in row.get("aux", [])),
+            frozenset(w for row in rows for w in row.get("lemmas", [])))
+
+
+def ongoing(verb) -> bool:
+    """ "Acme is building a refinery", "the two firms are negotiating a deal": the present
+    progressive of an activity that lasts (build, negotiate, expand) tells work under way,
+    not the day's news (news of it carries its day: "said on Tuesday it is building"). The
+    progressive of an act ("the department is awarding $5 million") stays news."""
+    aux, lemmas = _ongoing()
+    if verb.tag_ != "VBG" or verb.lemma_.lower() not in lemmas:
+        return False
+    return any(ch.dep_ == "aux" and ch.lower_ in aux for ch in verb.children)
+
+
 def habitual(verb) -> bool:
-    """The clause of `verb` carries a habitual or durative modifier (see module doc)."""
+    """The clause of `verb` carries a habitual or durative modifier, or is an activity under
+    way (see module doc and `ongoing`)."""
+    if ongoing(verb):
+        return True
     words, phrases = _habitual()
     for ch in verb.children:
         if ch.dep_ in _CLAUSES:
