@@ -235,10 +235,12 @@ def _finish_unread(con: Any, settings: Settings, engine: Engine, version: str, r
     """Articles a killed backfill stored but did not get to the event stage."""
 
     def pending() -> Iterator[list[Article]]:
-        after = ""
-        while batch := history.articles_to_reprocess(con, version, after=after, only_unread=True,
-                                                     limit=settings.article_batch):
-            after = batch[-1].id
+        after = history.START
+        while True:
+            batch, after = history.articles_to_reprocess(con, version, after=after, only_unread=True,
+                                                         limit=settings.article_batch)
+            if not batch:
+                return
             yield batch
 
     def submit(arts: list[Article]) -> Any:

@@ -1,7 +1,9 @@
 """Re-read the archive with the current model: its own Prefect flow, never the daily run.
 
-Two passes, each over shards in article_id order (so a run over millions of articles
-holds one window of shards, and the result does not depend on the worker count):
+Two passes, each over shards in a fixed order (so a run over millions of articles holds
+one window of shards, and the result does not depend on the worker count): skipped pages
+by article_id, articles in the order they were first read (`read_seq`), because events
+merge greedily and that order rebuilds the events the first reading found:
 
 1. pages the markup gate skipped under another gate vocabulary are re-read from their
    stored raw HTML (`extract-shard` tasks); those that now pass get their text and
@@ -179,10 +181,13 @@ def run_reprocess(settings: Settings, engine: Engine, *, since: date | None = No
         _reread_pages(con, settings, engine, run_id, summary, since, progress)
 
         def article_shards() -> Iterator[list[Article]]:
-            after = ""
-            while batch := history.articles_to_reprocess(con, version, after=after, since=since,
-                                                         limit=settings.article_batch, force=force or bool(types)):
-                after = batch[-1].id
+            after = history.START
+            while True:
+                batch, after = history.articles_to_reprocess(con, version, after=after, since=since,
+                                                             limit=settings.article_batch,
+                                                             force=force or bool(types))
+                if not batch:
+                    return
                 yield batch
 
         def submit(arts: list[Article]) -> Any:

@@ -151,3 +151,51 @@ def test_skipped_pages_reread_when_gate_vocabulary_changes(prefect_server, tmp_p
     assert q(db, "select count(*) from event_timeline where type = 'export_control'")[0][0] == 1
     # the same gate again: nothing to re-read
     assert reprocess(config=str(cfg), db=str(db))["pages_reread"] == 0
+
+
+def _gallium_line(id_: str, when: str, day: str) -> dict:
+    text = (f"China's commerce ministry {when} imposed export controls on gallium, requiring a "
+            "licence for every shipment.\n\nTraders expect prices to rise.")
+    return {"id": id_, "url": f"https://wire.example/{id_}", "title": "China curbs gallium exports",
+            "text": text, "published": day}
+
+
+def test_reprocess_rebuilds_the_events_of_the_backfill(prefect_server, tmp_path: Path) -> None:
+    """Merging is greedy, so the order articles are read in shapes the events: a month-dated
+    report merges with whichever day-dated report of that month came first. Reprocess reads
+    in the backfill's order, not in article_id order (which here differs from it)."""
+    import json
+
+    from flows.backfill import backfill
+    from flows.reprocess import reprocess
+
+    lines = [  # file order: month, 3 July, 20 July; article_id order: 20 July, month, 3 July
+        _gallium_line("b-month", "in July 2023", "2023-08-10"),
+        _gallium_line("c-early", "on 3 July 2023", "2023-07-04"),
+        _gallium_line("a-late", "on 20 July 2023", "2023-07-21"),
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    cfg = tmp_path / "small.toml"
+    cfg.write_text("article_batch = 2\n", encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    backfill(config=str(cfg), db=str(db), jsonl=[str(src)])
+
+    def timeline() -> set[tuple]:
+        return set(q(db, "select type, date, source_count from event_timeline"))
+
+    landed = timeline()
+    # the month-dated report joined the 3 July one (read before the 20 July one)
+    assert landed == {("export_control", "2023-07-03", 2), ("export_control", "2023-07-20", 1)}
+    con = duckdb.connect(str(db))  # the events gone, the articles still read by this model
+    con.execute("delete from alerts; delete from event_mentions; delete from events")
+    con.close()
+    out = reprocess(config=str(cfg), db=str(db), force=True)
+    assert out["articles"] == 3
+    assert timeline() == landed
+    # and again: the order is kept, not reassigned by a reprocess
+    con = duckdb.connect(str(db))
+    con.execute("delete from alerts; delete from event_mentions; delete from events")
+    con.close()
+    reprocess(config=str(cfg), db=str(db), force=True)
+    assert timeline() == landed

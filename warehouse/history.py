@@ -64,7 +64,7 @@ def articles_behind(con: duckdb.DuckDBPyConnection, nlp_version: str) -> int:
 
 _ARTICLE_SELECT = (
     "SELECT article_id, url, title, text, published, feed_url, author, site, language, "
-    "extraction, fallback_reason, fetched_at FROM articles"
+    "extraction, fallback_reason, fetched_at"
 )
 
 
@@ -83,35 +83,48 @@ def _since_clause(since: date | None) -> tuple[str, list[Any]]:
     return "coalesce(published, fetched_at) >= ?", [datetime(since.year, since.month, since.day)]
 
 
+# Where a walk over the archive in read order stands: (read position, article_id) of the
+# last article returned. Articles never read (read_seq NULL) sort after every read one.
+ReadCursor = tuple[int, str]
+START: ReadCursor = (-1, "")
+_UNREAD_LAST = 2**62
+
+
 def articles_to_reprocess(
     con: duckdb.DuckDBPyConnection,
     nlp_version: str,
     *,
-    after: str = "",
+    after: ReadCursor = START,
     limit: int = 200,
     since: date | None = None,
     force: bool = False,
     only_unread: bool = False,
-) -> list[Article]:
-    """The next shard of articles to re-read, in article_id order after `after`.
+) -> tuple[list[Article], ReadCursor]:
+    """The next shard of articles to re-read after `after`, and the cursor after it.
 
     Without force: those not yet read by `nlp_version` (NULL included: a reprocess also
     finishes what a killed daily run left; only_unread: NULL only, what a killed backfill
-    left). The order is fixed, so the shards, and with
-    them the events, are the same however many workers read them.
+    left). The order is the order the articles were first read in (`read_seq`, migration
+    0009), then article_id for those never read: events merge greedily, so reading in
+    the first reading's order rebuilds its events, and the shards (and with them the
+    events) are the same however many workers read them. An article read for the first
+    time during the walk gets a read position below the cursor, so it is not met again.
     """
     since_sql, params = _since_clause(since)
     version = "TRUE" if force else "nlp_version IS DISTINCT FROM ?"
     vparams = [] if force else [nlp_version]
     if only_unread:
         version, vparams = "nlp_version IS NULL", []
+    pos = f"coalesce(read_seq, {_UNREAD_LAST})"
     rows = _rows(
         con,
-        f"{_ARTICLE_SELECT} WHERE article_id > ? AND {version} AND {since_sql} "
-        "ORDER BY article_id LIMIT ?",
-        [after, *vparams, *params, limit],
+        f"{_ARTICLE_SELECT}, {pos} AS pos FROM articles "
+        f"WHERE ({pos} > ? OR ({pos} = ? AND article_id > ?)) AND {version} AND {since_sql} "
+        f"ORDER BY {pos}, article_id LIMIT ?",
+        [after[0], after[0], after[1], *vparams, *params, limit],
     )
-    return [_article(r) for r in rows]
+    cursor = (int(rows[-1]["pos"]), rows[-1]["article_id"]) if rows else after
+    return [_article(r) for r in rows], cursor
 
 
 def unread_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:

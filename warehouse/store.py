@@ -771,11 +771,7 @@ def store_events(
         _write_events(
             con, created, [by_id[i] for i in sorted(touched)], mentions, nlp_version, run_id, when
         )
-        if mark_version:
-            con.execute(
-                "UPDATE articles SET nlp_version = ? WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
-                [nlp_version, article_ids],
-            )
+        _mark_read(con, article_ids, nlp_version if mark_version else None)
         if on_new is not None and created:
             on_new(con, [dict(row) for row in created.values()])
         failpoint("store_events.before_commit")
@@ -783,6 +779,29 @@ def store_events(
     result.updated_event_ids = sorted(touched)
     result.mentions_added = len(mentions)
     return result
+
+
+def _mark_read(con: duckdb.DuckDBPyConnection, article_ids: list[str], nlp_version: str | None) -> None:
+    """Mark the batch's articles as read by nlp_version (None: leave it) and give those read
+    for the first time their place in the read order (`read_seq`, in the batch's order).
+
+    Merging events is greedy (an event joins the closest stored one), so its result
+    depends on the order articles are read in; a reprocess reads them in this order
+    again, so it rebuilds the events the first reading found (flows/reprocess.py)."""
+    base = con.execute("SELECT coalesce(max(read_seq), 0) FROM articles").fetchall()[0][0]
+    order = pa.table(
+        {
+            "id": pa.array(article_ids, pa.string()),
+            "seq": pa.array(range(base + 1, base + 1 + len(article_ids)), pa.int64()),
+        }
+    )
+    version = "nlp_version = ?, " if nlp_version is not None else ""
+    with _registered(con, order) as batch:
+        con.execute(
+            f"UPDATE articles SET {version}read_seq = coalesce(articles.read_seq, b.seq) "
+            f"FROM {batch} b WHERE articles.article_id = b.id",
+            [nlp_version] if nlp_version is not None else [],
+        )
 
 
 def _write_events(
