@@ -113,3 +113,55 @@ def test_backfill_cli_errors(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "no such file" in res.output
     res = runner.invoke(app, ["reprocess", "--workers", "0", "--db", db])
     assert res.exit_code == 2 and "--workers" in res.output
+
+
+def _read_peak(path: Path, per_shard: int) -> tuple[int, int]:
+    """(peak bytes allocated while streaming the WARC's shards, shards seen)."""
+    import tracemalloc
+
+    from flows.backfill import warc_shards
+
+    tracemalloc.start()
+    try:
+        n = 0
+        for shard in warc_shards(path, 0, per_shard, 10_000_000):
+            n += 1
+            del shard
+        return tracemalloc.get_traced_memory()[1], n
+    finally:
+        tracemalloc.stop()
+
+
+def test_warc_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
+    """Issue 14 item 4: records are streamed and one shard is held, so reading a WARC four
+    times as long needs no more memory (a reader that kept the file or its pages would
+    need about four times as much)."""
+    filler = " ".join(f"word{i}" for i in range(6000))  # about 50 KB per page
+
+    def body(i: int) -> bytes:
+        mineral = "gallium export controls" if i % 2 else "the weather at the weekend"
+        return f"<html><head><title>Story {i}</title></head><body><p>{mineral} {filler}</p></body></html>".encode()
+
+    small = _warc(tmp_path / "small.warc.gz", [body(i) for i in range(60)])
+    large = _warc(tmp_path / "large.warc.gz", [body(i) for i in range(240)])
+    peak_small, shards_small = _read_peak(small, per_shard=10)
+    peak_large, shards_large = _read_peak(large, per_shard=10)
+    assert shards_large >= 4 * shards_small - 3, "the large file is read in more shards, not bigger ones"
+    assert peak_large < 1.25 * peak_small, f"peak {peak_large / 1e6:.1f} MB vs {peak_small / 1e6:.1f} MB"
+    assert peak_small < 60 * 50_000, "less than the small file's pages held at once"
+
+
+def test_ordered_holds_at_most_a_window_of_shards() -> None:
+    """The flow side of the memory bound: shards are read from their source only as fast
+    as results are taken, never more than `window` ahead."""
+    pulled: list[int] = []
+
+    def source():
+        for i in range(20):
+            pulled.append(i)
+            yield i
+
+    ahead = []
+    for shard, _, _ in ordered(lambda x: _Fut(x), source(), window=3):
+        ahead.append(len(pulled) - shard - 1)
+    assert max(ahead) <= 2 and len(ahead) == 20
