@@ -70,6 +70,8 @@ class BackfillSummary:
     failed_shards: int = 0
     alerts_queued: int = 0
     write_seconds: float = 0.0  # time the single writer spent storing shards
+    shard_seconds: float = 0.0  # CPU stages' time on their workers, summed over workers
+    shard_cpu_seconds: float = 0.0  # of which their threads were on a core
     bad_files: list[str] = field(default_factory=list)
     status: str = "completed"
 

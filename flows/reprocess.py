@@ -62,6 +62,8 @@ class ReprocessSummary:
     alerts_queued: int = 0
     cpu_stage_seconds: float = 0.0  # wall time of the shard passes (the part workers speed up)
     write_seconds: float = 0.0  # of which the single writer spent storing results
+    shard_seconds: float = 0.0  # NLP shards' time on their workers, summed over workers
+    shard_cpu_seconds: float = 0.0  # of which their threads were on a core (less: shared cores)
     status: str = "completed"
 
     def as_dict(self) -> dict[str, Any]:
@@ -103,6 +105,7 @@ def store_nlp_result(con: Any, arts: list[Article], result: dict[str, Any] | Non
         summary.failed_shards += 1
         summary.errors += len(arts)
         return []
+    shards.add_timing(summary, result)
     got = result["nlp_version"]["v"][0].as_py()
     if got != nlp_version:
         raise RuntimeError(f"a worker runs model {got}, the flow {nlp_version}: update the workers")

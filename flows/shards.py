@@ -12,6 +12,7 @@ another worker (its first worker was killed) gives the same rows.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -158,6 +159,7 @@ def detect_events(articles: pa.Table, batch_size: int = 64) -> dict[str, pa.Tabl
     one bad article is an error row and the rest of its shard still gets its events."""
     from flows.daily import get_extractor
 
+    began, cpu = time.perf_counter(), time.thread_time()
     extractor = get_extractor()
     extractor.batch_size = max(1, batch_size)
     failpoint("shards.nlp")  # the Dask tests kill a worker here, mid-shard
@@ -183,15 +185,30 @@ def detect_events(articles: pa.Table, batch_size: int = 64) -> dict[str, pa.Tabl
         "errors": errors_to_arrow(errors),
         "failed": pa.table({"article_id": pa.array(failed, pa.string())}),
         "nlp_version": pa.table({"v": [extractor.nlp_version]}),
+        "timing": timing(began, cpu),
     }
+
+
+def timing(began: float, cpu: float) -> pa.Table:
+    """How long a shard ran on its worker and how much of that its thread was on a core:
+    the benchmark's evidence for where a distributed run's time went."""
+    return pa.table({"wall": [time.perf_counter() - began], "cpu": [time.thread_time() - cpu]})
+
+
+def add_timing(summary: Any, result: dict[str, pa.Table]) -> None:
+    """Add a shard's worker time to a run summary (shard_seconds, shard_cpu_seconds)."""
+    if "timing" in result:
+        summary.shard_seconds += result["timing"]["wall"][0].as_py()
+        summary.shard_cpu_seconds += result["timing"]["cpu"][0].as_py()
 
 
 def extract_and_detect(pages: pa.Table, extract_all: bool = False, batch_size: int = 64) -> dict[str, pa.Table]:
     """Both CPU stages of a backfill shard in one trip to a worker: pages -> articles -> events."""
+    began, cpu = time.perf_counter(), time.thread_time()
     extracted = extract_pages(pages, extract_all)
     found = detect_events(extracted["articles"].drop_columns(["key"]), batch_size)
     errors = pa.concat_tables([extracted["errors"], found.pop("errors")])
-    return {**extracted, **found, "errors": errors}
+    return {**extracted, **found, "errors": errors, "timing": timing(began, cpu)}
 
 
 # --- Prefect tasks (thin) ---------------------------------------------------------------
