@@ -76,11 +76,16 @@ def test_a_ministry_stands_for_its_country_a_state_lender_for_itself(ex):
 def test_commentators_are_never_parties():
     for name in ("Benchmark Mineral Intelligence", "London Metal Exchange", "ASX:LYC", "TikTok",
                  "Reuters", "Center for Strategic and International Studies", "Defense Production Act",
-                 "GaAs", "Securing America"):
+                 "GaAs", "Securing America", "AUD", "RMB", "HREE", "LREEs", "NdPr"):
         assert is_not_party(name), name
-    for name in ("Lynas Rare Earths", "MP Materials", "Iluka", "Kestrel Magnetics", "EXIM"):
+    for name in ("Lynas Rare Earths", "MP Materials", "Iluka", "Kestrel Magnetics", "EXIM", "Audi", "REE Holdings"):
         assert not is_not_party(name), name
     assert is_lender("Export Finance Australia") and is_lender("EXIM") and not is_lender("MOFCOM")
+
+
+def test_a_recommendation_is_no_event(ex):
+    assert found(ex, "The committee's report recommends enacting legislation to fund critical minerals refining.") == []
+    assert found(ex, "Analysts advocate imposing tariffs on Chinese rare earth magnets.") == []
 
 
 def test_anaphora_words():
