@@ -89,7 +89,7 @@ def event_stage_files() -> list[Path]:
         todo += sorted(_project_imports(path, package))
     files = set(seen.values())
     files |= {p for p in PATTERN_DIR.rglob("*") if p.is_file()}
-    model_dir = Path(__file__).resolve().parent / "event_types"
+    model_dir = _ROOT / "models" / "event_types"
     files |= {p for p in model_dir.rglob("*") if p.is_file()}
     return sorted(files)
 

@@ -326,18 +326,18 @@ def test_article_the_event_stage_fails_on_is_recorded_and_retried(prefect_server
 def test_a_batch_the_parse_fails_on_is_narrowed_to_the_bad_article(monkeypatch) -> None:
     """When the event stage raises for a whole batch (outside the per-article rules), each
     article is run alone: the good ones keep their events, the bad one becomes an error."""
-    import extractors.events as events_mod
+    from extractors.events import segmenting
     from extractors.types import Article
     from flows.daily import detect_events
 
-    real = events_mod.segment
+    real = segmenting.segment
 
     def fragile(article):
         if "poison" in article.text:
             raise MemoryError("deliberate parse failure")
         return real(article)
 
-    monkeypatch.setattr(events_mod, "segment", fragile)
+    monkeypatch.setattr(segmenting, "segment", fragile)
     day = datetime(2025, 10, 30, tzinfo=UTC)
     good = Article(url="http://example.test/good", title="Rare earths",
                    text="China expanded export controls on rare earths on Thursday.", published=day)

@@ -9,9 +9,8 @@ from datetime import datetime
 import pytest
 
 import models
-from extractors import events as events_mod
 from extractors.evaluate import article_from_line, read_jsonl
-from extractors.events import EventExtractor, segment
+from extractors.events import EventExtractor, parsing, segment
 from extractors.types import Article
 
 SENTENCES = [
@@ -78,7 +77,7 @@ def _formats(ex: EventExtractor, arts: list[Article]) -> list[list[dict]]:
 def test_ner_on_demand_gives_the_same_events(ex, monkeypatch):
     arts = _articles()
     staged = _formats(ex, arts)
-    monkeypatch.setattr(events_mod, "STAGED_NER", False)
+    monkeypatch.setattr(parsing, "STAGED_NER", False)
     full = _formats(ex, arts)
     assert staged == full
     assert sum(map(len, staged)) >= 3  # the articles do hold events
@@ -87,7 +86,7 @@ def test_ner_on_demand_gives_the_same_events(ex, monkeypatch):
 def test_ner_sentences_match_the_full_pipeline(ex):
     """Sentences chosen for NER carry exactly the entities a full pipeline run gives them."""
     segs = segment(_articles()[0])
-    ex._parse(list(segs), [segs])
+    parsing.parse(ex.nlp, ex.data, list(segs), [segs])
     checked = 0
     for s in segs:
         full = ex.nlp(s.text)
@@ -106,5 +105,5 @@ def test_ner_on_demand_on_the_dev_set(ex, monkeypatch, shared_dir):
     arts = [article_from_line(x) for x in read_jsonl(dev) if x.get("events")][:50]
     staged = _formats(ex, arts)
     assert sum(map(len, staged)) >= 20
-    monkeypatch.setattr(events_mod, "STAGED_NER", False)
+    monkeypatch.setattr(parsing, "STAGED_NER", False)
     assert _formats(ex, arts) == staged

@@ -90,8 +90,38 @@ def test_nlp_version_hashes_the_stage_and_the_model():
     import models
 
     files = {p.relative_to(models._ROOT).as_posix() for p in models.event_stage_files()}
-    for must in ("extractors/events.py", "extractors/dates.py", "extractors/type_model.py",
+    for must in ("extractors/events/__init__.py", "extractors/events/triggers.py", "extractors/dates.py", "extractors/type_model.py",
                  "models/orgs.py", "models/patterns/triggers.jsonl",
                  "models/event_types/textcat_multilabel/model", "models/event_types/decision.json"):
         assert must in files
     assert "extractors/http.py" not in files  # fetching code does not version events
+
+
+def test_every_file_of_the_event_package_changes_nlp_version(tmp_path, monkeypatch):
+    """The stage is a package: each of its modules (found by the import walk, no list) is
+    hashed, so editing any one of them gives a new nlp_version."""
+    import shutil
+
+    import models
+
+    root = models._ROOT
+    shutil.copytree(root / "extractors", tmp_path / "extractors", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(root / "models", tmp_path / "models", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(models, "_ROOT", tmp_path)
+    monkeypatch.setattr(models, "PATTERN_DIR", tmp_path / "models" / "patterns")
+    package = sorted((tmp_path / "extractors" / "events").glob("*.py"))
+    assert len(package) >= 8 and {p.name for p in package} >= {
+        "__init__.py", "segmenting.py", "candidates.py", "triggers.py", "modality.py",
+        "arguments.py", "dating.py", "merging.py",
+    }
+    hashed = set(models.event_stage_files())
+    assert set(package) <= hashed
+    base = models.patterns_hash.__wrapped__()
+    for path in package:
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n# edited\n")
+        try:
+            assert models.patterns_hash.__wrapped__() != base, path.name
+        finally:
+            path.write_bytes(original)
+    assert models.patterns_hash.__wrapped__() == base

@@ -1,0 +1,160 @@
+"""The date of an event: of the trigger's own clause, else of a governing clause, else
+the timeline header, else an earlier sentence's day when the sentence refers back to it,
+else the publication day when the clause is in the present / perfect tense (or past tense
+in a "Today, ..." press release).
+
+Why clause by clause: news sentences carry several dates ("said on Monday it had signed
+in April"); only the one the trigger's clause owns dates the event. Date phrases are
+found by extractors.dates; background cues by extractors.dating.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from extractors import dating as date_cues
+from extractors.dates import find_dates
+from extractors.events.context import ArticleContext, Cand, Seg, StageData
+from extractors.events.modality import is_future, is_now
+from extractors.events.rules import ACTOR_LOOKBACK, LEDE, LEDE_FOLLOW
+from models.orgs import NER_ORG
+
+UNDATED_PAST_IS_NEWS = False  # an undated past-tense event is taken as the article's news
+USE_OTHER_CLAUSE_DATES = False  # a date in an unrelated clause of the sentence dates nothing
+
+
+_SINCE = re.compile(
+    r"\b(?:since|until|till|through|by|ahead of|before|deadline of)\s+(?:the\s+|a\s+)?"
+    r"(?:early\s+|late\s+|mid-?)?$",
+    re.IGNORECASE,
+)
+
+
+_SAID_ON = re.compile(
+    r"\b(?:said|announced|told \w+|stated|confirmed|disclosed|reported)\s+(?:on\s+|late\s+|early\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def lede_news(data: StageData, segs: list[Seg], pub: date) -> tuple[str, set[str], int] | None:
+    """The day and the organisations of the article's news, when the lede dates it
+    ("Acme said on Wednesday it would build ..."): (date, organisations, last lede index)."""
+    body = [(n, s) for n, s in enumerate(segs) if not s.is_title][:LEDE]
+    for _n, s in body:
+        if s.doc is None:
+            continue
+        days = [d for d in find_dates(s.text, pub, False) if d.precision == "day"]
+        days = [d for d in days if 0 <= (pub - date.fromisoformat(d.date)).days <= 3]
+        orgs = {
+            e.ent_id_ for e in s.doc.ents
+            if e.label_ in ("COMPANY", NER_ORG) or (e.label_ == "AGENCY" and e.ent_id_ not in data.members)
+        }
+        if days and orgs:
+            return days[0].date, orgs, body[-1][0]
+    return None
+
+
+def lede_dated(ctx: ArticleContext, c: Cand, i: int) -> bool:
+    """An undated past-tense deal or investment of the lede's own company, told a few
+    sentences after the lede ("To feed it, Acme signed a supply agreement with ..."),
+    happened on the lede's day: news stories unfold one announcement."""
+    lede = ctx.lede
+    if lede is None or c.type not in ("agreement", "investment"):
+        return False
+    day, orgs, last = lede
+    head = c.verb if c.verb is not None else c.trigger
+    if head.tag_ != "VBD" or not (last < i <= last + LEDE_FOLLOW):
+        return False
+    if not orgs & set(c.actors):
+        return False
+    c.date, c.precision, c.source = day, "day", "explicit"
+    return True
+
+
+def _earlier_day(ctx: ArticleContext, seg: Seg, pub: date) -> str | None:
+    """The last day-precise date of the (up to three) sentences before `seg`."""
+    segs = ctx.segs
+    i = next((n for n, x in enumerate(segs) if x is seg), None)
+    for x in reversed(segs[max(0, (i or 0) - ACTOR_LOOKBACK) : i or 0]):
+        if x.is_title:
+            continue
+        days = [d for d in find_dates(x.text, pub, False) if d.precision == "day"]
+        if days:
+            return days[-1].date
+    return None
+
+
+def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
+    """The date of the trigger's own clause, else a higher clause's, else the timeline
+    header, else any date in the sentence, else the publication day for 'now' clauses."""
+    seg, verb = c.seg, c.verb
+    head = verb if verb is not None else c.trigger
+    future = is_future(head)
+    found = [d for d in find_dates(seg.text, pub, future) if not _SINCE.search(seg.text[: d.start])]
+    other_tense = {(d.start, d.end): d for d in find_dates(seg.text, pub, not future)}
+    doc = c.trigger.doc
+    tpos = c.trigger.idx
+    own, higher, other = [], [], []
+    ancestors = {t.i for t in head.ancestors}
+    for d in found:
+        span = doc.char_span(d.start, d.end, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            other.append(d)
+            continue
+        owner = _owner_verb(span[0], c.trigger)
+        if owner is not None and owner.pos_ == "VERB" and is_future(owner) != future:
+            d = other_tense.get((d.start, d.end), d)  # "will create ..., it said on Monday"
+        elif future and _SAID_ON.search(seg.text[: d.start]):
+            d = other_tense.get((d.start, d.end), d)  # "said on Monday it will invest"
+        if owner is None or owner.i == head.i or owner.i == c.trigger.i:
+            own.append(d)
+        elif owner.i in ancestors or (
+            owner.dep_ == "xcomp" and owner.tag_ == "VBG" and owner.head.i in ancestors
+        ):  # "opened bidding on Monday to buy ... for the stockpile"
+            higher.append(d)
+        else:
+            other.append(d)
+    for group in (own, higher):
+        if group:
+            best = min(group, key=lambda d: (abs(d.start - tpos), d.start))
+            c.date, c.precision = best.date, best.precision
+            return True
+    if seg.header is not None:
+        c.date, c.precision = seg.header.date, seg.header.precision
+        c.source = "header"
+        return True
+    if date_cues.refers_to_earlier_date(seg.text):
+        earlier = _earlier_day(ctx, seg, pub)
+        if earlier is not None:
+            c.date, c.precision, c.source = earlier, "day", "explicit"
+            return True
+    if is_now(head, allow_will=c.type == "investment") and not date_cues.habitual(head):
+        c.date, c.precision = pub.isoformat(), "day"
+        if c.now_precision == "month":
+            c.date, c.precision = pub.isoformat()[:7], "month"
+        c.source = "now"
+        return True
+    if other and USE_OTHER_CLAUSE_DATES:
+        best = min(other, key=lambda d: (abs(d.start - tpos), d.start))
+        c.date, c.precision = best.date, best.precision
+        return True
+    if (UNDATED_PAST_IS_NEWS or c.today_release) and head.tag_ in ("VBD", "VBN"):
+        c.date, c.precision, c.source = pub.isoformat(), "day", "now"
+        return True
+    return False
+
+
+def _owner_verb(tok, trigger):
+    """First verb above a date token (the clause the date belongs to); the trigger counts."""
+    cur = tok
+    for _ in range(8):
+        if cur.i == trigger.i:
+            return cur
+        if cur.pos_ in ("VERB", "AUX") and cur.i != tok.i:
+            return cur
+        if cur.head.i == cur.i:
+            return cur if cur.pos_ in ("VERB", "AUX") else None
+        cur = cur.head
+    return None
+

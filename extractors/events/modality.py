@@ -1,0 +1,184 @@
+"""Modality, negation, tense: whether a trigger reports something that happened.
+
+A modal ("could", "may"), a negation, a conditional or a question vetoes a trigger; a
+purpose clause ("to sign a deal") is not the act unless an enacting verb carries it out;
+a tally ("160 minerals deals") is not an event. Tense decides whether an undated clause
+is the publication day's news (`is_now`) and which reading of a date applies (`is_future`).
+"""
+
+from __future__ import annotations
+
+from extractors.events.context import StageData
+from extractors.events.rules import POLICY_TYPES
+
+_FUTURE_AUX = {"will", "'ll", "shall"}
+
+
+_PRESENT_TAGS = {"VBZ", "VBP"}
+
+
+_ONGOING = {"begin", "start", "continue", "keep"}
+
+
+_TRAVEL = {"fly", "travel", "head", "arrive", "visit", "go", "come", "gather", "convene"}
+
+
+_ENACT = {
+    "sign", "issue", "adopt", "order", "direct", "announce", "approve", "unveil", "publish",
+    # "opened bidding to replenish the stockpile": the act that carries out the purpose
+    "open", "launch", "award", "begin", "start", "allocate", "earmark", "spend",
+}
+
+
+_XCOMP_OK = {
+    "agree", "decide", "pledge", "vow", "promise", "begin", "start", "continue", "commit", "move",
+    "set", "schedule", "due", "go", "be", "have", "need", "announce", "aim", "act", "vote",
+    "choose", "elect", "opt", "resolve", "confirm", "say", "help", "seek", "try", "intend",
+}
+
+
+REPORT = {"say", "announce", "confirm", "state", "tell", "add", "note", "declare", "decide", "agree"}
+
+
+def vetoed(data: StageData, tok, verb, typ: str = "") -> bool:
+    """Modality, negation, conditionals and questions veto a trigger."""
+    modal, hyp = data.modality["modal"], data.modality["hypothetical_head"]
+    neg, marker = data.modality["negation"], data.modality["marker"]
+    for t in (tok, verb):
+        if t is None:
+            continue
+        for c in t.children:
+            if c.dep_ in ("aux", "auxpass") and c.lemma_.lower() in modal:
+                if c.lower_ == "would" and reported(t):
+                    continue  # "said it would suspend": reported decision, not a hypothesis
+                return True
+            if c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ in neg):
+                return True
+            if c.dep_ == "mark" and c.lower_ in marker:
+                return True
+    cur = verb if verb is not None else tok
+    for _ in range(4):
+        if cur.dep_ in (
+            "xcomp",
+            "ccomp",
+            "advcl",
+            "pcomp",
+            "acomp",
+            "dobj",
+            "pobj",
+            "prep",
+            "conj",
+            "relcl",
+            "acl",
+            "auxpass",
+            "attr",
+        ):
+            head = cur.head
+            if head.lemma_.lower() in hyp and head.i != cur.i:
+                if cur.dep_ != "conj":
+                    return True
+            for c in head.children:
+                if (
+                    c.dep_ in ("aux",)
+                    and c.lemma_.lower() in modal
+                    and cur.dep_ in ("xcomp", "conj")
+                ):
+                    return True
+                if c.dep_ == "neg" and cur.dep_ in ("xcomp", "ccomp"):
+                    return True
+                if c.dep_ == "mark" and c.lower_ in marker and cur.dep_ in ("xcomp", "conj"):
+                    return True
+            cur = head
+        else:
+            break
+    v = verb if verb is not None else tok
+    for t in (tok, verb):
+        if t is not None and t.pos_ == "VERB" and t.tag_ == "VBG" and t.dep_ in ("pcomp", "pobj", "csubj"):
+            if t.head.lower_ in ("in", "by", "of", "for", "to", "on"):
+                return True
+    nouns = [tok] if tok.pos_ != "VERB" else [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
+    if any(_aggregate(n) for n in nouns):
+        return True  # "160 minerals deals", "several agreements": a tally, not an event
+    if v.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children):
+        gov = next((a for a in v.ancestors if a.pos_ == "VERB"), v.head)
+        enacted = (typ in POLICY_TYPES and gov.lemma_.lower() in _ENACT) or (
+            v.head.lemma_.lower() in _TRAVEL  # "flew to Washington to ink the deal"
+        )
+        purpose = v.dep_ in ("acl", "advcl", "relcl") or (
+            v.dep_ == "xcomp" and (v.head.pos_ == "NOUN" or v.head.lemma_.lower() not in _XCOMP_OK)
+        )
+        if purpose and not enacted:
+            return True
+    sent = tok.sent.text.rstrip()
+    return sent.endswith("?")
+
+
+def reported(verb) -> bool:
+    return verb.dep_ == "ccomp" and verb.head.lemma_.lower() in REPORT and not any(
+        c.dep_ == "mark" and c.lower_ in ("if", "whether") for c in verb.children
+    )
+
+
+def is_future(v) -> bool:
+    for c in v.children:
+        if c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE_AUX:
+            return True
+    if v.dep_ == "xcomp" and v.head.lemma_.lower() in (
+        "schedule",
+        "set",
+        "due",
+        "plan",
+        "expect",
+        "go",
+    ):
+        return True
+    for c in v.children:
+        if c.lower_ in ("scheduled", "due", "set") and c.dep_ in ("acomp", "xcomp", "advcl"):
+            return True
+    return False
+
+
+def is_now(v, allow_will: bool = False, depth: int = 0) -> bool:
+    """Present or present perfect (and "will" for announcements of investments): the
+    event is news of the publication day."""
+    if v.tag_ == "VBG" and v.dep_ == "xcomp" and v.head.lemma_.lower() in _ONGOING:
+        return False  # "has begun issuing licences": an ongoing process, not the day's news
+    if any(c.dep_ == "advmod" and c.lower_ == "since" for c in v.children):
+        return False  # "has since replaced": some time after an earlier event, not today
+    if v.tag_ in _PRESENT_TAGS:
+        return True
+    ok = {"has", "have", "is", "are", "am", "'s", "'re"} | ({"will", "'ll"} if allow_will else set())
+    for c in v.children:
+        if c.dep_ in ("aux", "auxpass") and c.lower_ in ok:
+            return True
+    if v.dep_ in ("xcomp", "conj") and v.head.pos_ in ("VERB", "AUX") and depth < 3:
+        return is_now(v.head, allow_will, depth + 1)
+    return False
+
+
+def is_money(tok) -> bool:
+    """A token of a money figure: "$", "A$", "million" next to a currency, "yuan"."""
+    t = tok.lower_
+    if t.endswith("$") or t in ("€", "£", "¥", "yuan", "euros", "yen", "rmb", "dollars"):
+        return True
+    return t in ("million", "billion", "bn", "m") and any(x.lower_.endswith("$") for x in tok.subtree)
+
+
+def _aggregate(noun) -> bool:
+    kids = [*noun.children, *(g for c in noun.children if c.dep_ == "compound" for g in c.children)]
+    for ch in kids:
+        if ch.dep_ == "nummod" and noun.tag_ in ("NNS", "NNPS") and ch.like_num and (
+            3 <= _num(ch.text) < 1900 or _num(ch.text) > 2100
+        ):
+            return True
+        if ch.dep_ == "amod" and ch.lower_ in ("several", "many", "numerous", "various", "multiple"):
+            return True
+    return False
+
+
+def _num(text: str) -> float:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return 3.0 if text.lower() in ("dozens", "hundreds", "scores") else 0.0
+

@@ -1,0 +1,329 @@
+"""Trigger rules over the parse (models/patterns/triggers.jsonl).
+
+A trigger noun must be governed by a support verb of its type ("signed a framework",
+"expanded export controls"); a trigger verb needs its object ("curbed exports"); modality,
+negation and conditional clauses (extractors.events.modality) veto a trigger. The
+`ree_event_triggers` spaCy component stores a doc's triggers on `Doc._.event_triggers` so
+a sentence parsed once is matched once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractors.events.context import Cand, Rule, Seg, StageData
+from extractors.events.modality import is_money, vetoed
+
+TRIGGERS_ATTR = "event_triggers"  # Doc._.event_triggers: (type, trigger i, verb i, now precision)
+ARTICLE_ATTR = "article_text"  # Doc._.article_text: title + text of the sentence's article
+for _name, _default in ((TRIGGERS_ATTR, None), (ARTICLE_ATTR, "")):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+
+Found = tuple[str, int, int | None, str]  # (type, trigger index, verb index or None, now precision)
+
+
+class TriggerFinder:
+    """The trigger rules as a spaCy component: sets `Doc._.event_triggers` (rules that
+    need an article-level condition read `Doc._.article_text`)."""
+
+    def __init__(self, data: StageData) -> None:
+        self.data = data
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.event_triggers = _find(self.data, doc, doc._.article_text)
+        return doc
+
+
+@Language.factory(
+    "ree_event_triggers",
+    requires=["token.lemma", "token.pos", "token.tag", "token.dep", "doc.ents"],
+    assigns=[f"doc._.{TRIGGERS_ATTR}"],
+)
+def make_trigger_finder(nlp: Language, name: str) -> TriggerFinder:
+    """Needs the domain entity ruler in the pipeline (models.add_domain_pipes)."""
+    from extractors.events.rules import load_stage_data
+
+    return TriggerFinder(load_stage_data(nlp))
+
+
+def find_triggers(data: StageData, seg: Seg) -> list[Cand]:
+    """Every rule trigger of a parsed sentence that no modality vetoes, in token order, as
+    fresh candidates. A doc is matched once: the result stays on the doc
+    (`Doc._.event_triggers`), so the probe parse and the rules share it."""
+    doc = seg.doc
+    found = doc._.event_triggers
+    if found is None or doc._.article_text != seg.article_text:
+        doc._.article_text = seg.article_text
+        found = doc._.event_triggers = _find(data, doc, seg.article_text)
+    return [Cand(typ, doc[t], None if v is None else doc[v], seg, now_precision=p) for typ, t, v, p in found]
+
+
+def _find(data: StageData, doc: Doc, article_text: str) -> list[Found]:
+    out: list[Found] = []
+    seen: set[tuple[str, int]] = set()
+    by_word = data.rules_by_word
+    for tok in doc:
+        lem, low = tok.lemma_.lower(), tok.lower_
+        hits = by_word.get(lem, ()) if lem == low else sorted({*by_word.get(lem, ()), *by_word.get(low, ())})
+        for n in hits:
+            rule = data.rules[n]
+            if rule.article_requires is not None and not rule.article_requires.search(article_text):
+                continue
+            typ, support_used = match_rule(data, rule, tok)
+            if typ is None:
+                continue
+            verb = tok if rule.cue == "verb" else (support_used or _governor(tok))
+            if vetoed(data, tok, verb, typ):
+                continue
+            key = (typ, verb.i if verb is not None else tok.i)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append((typ, tok.i, None if verb is None else verb.i, rule.now_precision))
+            if typ == "export_control_easing" and rule.type == "export_control":
+                # "suspend the controls it announced on Oct. 9": the eased measure is
+                # itself an event, dated by its own relative clause
+                for rel in _dated_relative(tok, rule.support):
+                    if not vetoed(data, tok, rel, "export_control") and ("export_control", rel.i) not in seen:
+                        seen.add(("export_control", rel.i))
+                        out.append(("export_control", tok.i, rel.i, "day"))
+    return out
+
+
+def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
+    """The event type `rule` gives `tok` (None: no match) and the support verb it used."""
+    if rule.cue == "verb":
+        if tok.pos_ not in ("VERB",):
+            return None, None
+        if rule.objects and not _has_object(tok, rule.objects):
+            return None, None
+        if rule.subject_actor and not _actor_subject(tok):
+            return None, None
+        if rule.no_object and (
+            tok.tag_ != "VBN"
+            or any(c.dep_ in ("dobj", "nsubjpass", "nsubj", "conj") for c in tok.children)
+        ):
+            return None, None
+        return rule.type, None
+    if tok.pos_ not in ("NOUN", "PROPN"):
+        return None, None
+    if rule.modifiers and not _modified(data, tok, rule.modifiers):
+        gov = _governor(tok)
+        if not ("@COMMODITY" in rule.modifiers and gov is not None and any(
+            t.ent_type_ == "COMMODITY" and t.lower_ not in data.weak for t in gov.subtree
+        ) and any(t.lemma_.lower() in ("export", "exports", "licence", "license", "licensing") for t in tok.doc)):
+            return None, None
+    if rule.of_modifiers and not _of_modified(tok, rule.of_modifiers):
+        return None, None
+    if rule.trade_filter and not _trade_ok(tok):
+        return None, None
+    if rule.support is None:
+        return rule.type, None
+    verbs = _support_verbs(tok)
+    if rule.easing_support and _under_easing_noun(data, tok):
+        return "export_control_easing", None
+    for v in verbs:
+        if rule.easing_support and v.lemma_.lower() in rule.easing_support:
+            return "export_control_easing", v
+    for v in verbs:
+        if v.lemma_.lower() in rule.support:
+            if _stative_agent(tok, v):
+                continue
+            if rule.type == "talks" and _at_event(tok):
+                return None, v
+            if rule.type == "agreement" and _financing_compound(tok):
+                return "investment", v
+            return rule.type, v
+    return None, None
+
+
+def _under_easing_noun(data: StageData, tok) -> bool:
+    """ "suspension of export controls": the control noun hangs under an easing nominal."""
+    cur = tok
+    for _ in range(3):
+        if cur.head.i == cur.i:
+            return False
+        cur = cur.head
+        if cur.pos_ == "VERB":
+            return False
+        if cur.lemma_.lower() in data.easing_nouns:
+            return True
+    return False
+
+
+def _modified(data: StageData, tok, mods: set[str]) -> bool:
+    want_com = "@COMMODITY" in mods
+    if "@STRONG_COMMODITY" in mods and any(
+        t.ent_type_ == "COMMODITY" and t.lower_ not in data.weak and t.lower_ not in ("mineral", "minerals")
+        for c in tok.children if c.dep_ in ("acl", "prep", "relcl", "compound", "amod")
+        for t in c.subtree
+    ):
+        return True
+    for c in tok.children:
+        if c.lemma_.lower() in mods or c.lower_ in mods:
+            return True
+        if want_com and c.ent_type_ == "COMMODITY":
+            return True
+    doc = tok.doc
+    for j in range(max(0, tok.i - 3), tok.i):
+        if doc[j].lemma_.lower() in mods or doc[j].lower_ in mods:
+            return True
+        if want_com and doc[j].ent_type_ == "COMMODITY" and doc[j].ent_iob_:
+            return True
+    for c in tok.children:
+        if (c.dep_ == "prep" and c.lower_ in ("on", "of", "to", "for")) or (want_com and c.dep_ == "acl"):
+            for t in c.subtree:
+                if t.lemma_.lower() in mods or t.lower_ in mods:
+                    return True
+                if want_com and t.ent_type_ == "COMMODITY":
+                    return True
+    return False
+
+
+def _governor(tok):
+    """The verb that governs a trigger noun (through prepositions, compounds, conjuncts)."""
+    cur = tok
+    for _ in range(6):
+        if cur.dep_ == "ROOT" or cur.head.i == cur.i:
+            return cur if cur.pos_ in ("VERB", "AUX") else None
+        cur = cur.head
+        if cur.pos_ in ("VERB", "AUX"):
+            return cur
+    return None
+
+
+def _support_verbs(tok) -> list:
+    """Verbs that could make a trigger noun an event: its governor and its relative clauses."""
+    verbs = []
+    g = _governor(tok)
+    if g is not None:
+        verbs.append(g)
+        subjects = [c for c in g.children if c.dep_ in ("nsubj", "nsubjpass")]
+        inherit = (g.dep_ == "conj" and not subjects) or (
+            g.dep_ in ("xcomp", "ccomp") and all(c.i == tok.i for c in subjects)
+        )
+        if inherit and g.head.pos_ == "VERB":
+            verbs.append(g.head)
+        for c in g.children:
+            if c.dep_ == "prt":
+                pass
+    for c in tok.children:
+        if c.dep_ in ("relcl", "acl") and c.pos_ == "VERB":
+            verbs.append(c)
+    for c in tok.head.children if tok.dep_ in ("compound", "conj") else []:
+        if c.dep_ in ("relcl", "acl") and c.pos_ == "VERB":
+            verbs.append(c)
+    return verbs
+
+
+_PEOPLE = {
+    "leader", "official", "negotiator", "minister", "president", "delegation", "side",
+    "team", "counterpart", "representative", "envoy", "secretary", "government", "country",
+    "nation", "chancellor", "premier", "diplomat", "ministry", "department",
+}
+
+
+def _actor_subject(verb) -> bool:
+    """Meetings and negotiations need parties: a country, leader or official as subject."""
+    for c in verb.children:
+        if c.dep_ in ("nsubj", "nsubjpass"):
+            for t in c.subtree:
+                if t.ent_type_ in ("GPE", "LEADER", "AGENCY", "ORG") or t.lemma_.lower() in _PEOPLE:
+                    return True
+        if c.dep_ == "prep" and c.lower_ == "with":
+            for t in c.subtree:
+                if t.ent_type_ in ("GPE", "LEADER", "AGENCY", "ORG"):
+                    return True
+    if verb.dep_ in ("xcomp", "conj") and verb.head.pos_ == "VERB":
+        return _actor_subject(verb.head)
+    return False
+
+
+def _has_object(verb, objects: set[str]) -> bool:
+    """The verb's own object (or the object of its preposition) is one of `objects`."""
+    if not objects:
+        return True
+    heads = []
+    for c in verb.children:
+        if c.dep_ in ("dobj", "nsubjpass", "attr", "oprd", "npadvmod", "advmod", "xcomp"):
+            heads.append(c)
+        elif c.dep_ in ("prep", "prt"):
+            heads.extend(x for x in c.children if x.dep_ == "pobj")
+            if c.dep_ == "prt":
+                heads.extend(x for x in verb.children if x.dep_ == "dobj")
+    if "@MONEY" in objects:
+        return any(is_money(t) for h in heads for t in h.subtree)
+    for h in heads:
+        for t in [h, *[x for x in h.children if x.dep_ in ("compound", "conj", "amod")]]:
+            if t.lemma_.lower() in objects or t.lower_ in objects:
+                return True
+    return False
+
+
+def _of_modified(tok, mods: set[str]) -> bool:
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ in ("of", "on", "to", "for"):
+            for t in c.subtree:
+                if t.lemma_.lower() in mods or t.lower_ in mods:
+                    return True
+        if c.dep_ == "compound" and (c.lemma_.lower() in mods or c.lower_ in mods):
+            return True
+    return False
+
+
+_MONTH_WORD = re.compile(
+    r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?$|^\d{1,2}$", re.IGNORECASE
+)
+
+
+def _dated_relative(tok, support: set[str]) -> list:
+    """Past-tense relative clauses on a measure noun that impose it and carry a date
+    ("the restrictions that it announced on Oct. 9", "controls imposed in April")."""
+    out = []
+    for ch in tok.subtree:  # the clause may hang on the last conjunct ("... and technologies that")
+        if ch.dep_ in ("relcl", "acl") and ch.pos_ == "VERB" and ch.tag_ in ("VBD", "VBN"):
+            if ch.lemma_.lower() in support and any(
+                t.dep_ == "pobj" and t.head.lower_ in ("on", "in") and _MONTH_WORD.match(t.text)
+                for t in ch.subtree
+            ):
+                out.append(ch)
+    return out
+
+
+def _stative_agent(tok, verb) -> bool:
+    """ "dysprosium, which is covered by export licensing": the measure as the agent of a
+    present-tense passive describes a standing state, not a new act."""
+    return (
+        tok.dep_ == "pobj" and tok.head.dep_ == "agent" and tok.head.head.i == verb.i
+        and any(c.dep_ == "auxpass" and c.tag_ in ("VBZ", "VBP") for c in verb.children)
+    )
+
+
+def _at_event(tok) -> bool:
+    """ "At the G20 summit, China launched ...": the meeting is the setting of another event."""
+    h = tok.head
+    return tok.dep_ == "pobj" and h.lower_ in ("at", "during", "on", "ahead", "before", "after", "amid", "under")
+
+
+def _financing_compound(tok) -> bool:
+    """ "a loan agreement", "financing deal": an agreement that is an investment."""
+    return any(
+        c.dep_ in ("compound", "amod") and c.lemma_.lower() in ("loan", "financing", "funding", "investment", "debt", "equity")
+        for c in tok.children
+    )
+
+
+def _trade_ok(tok) -> bool:
+    lem = tok.lemma_.lower()
+    if lem in ("probe", "investigation", "inquiry"):
+        window = tok.doc.text.lower()
+        return any(k in window for k in ("import", "232", "dumping", "national security"))
+    if lem in ("import", "quota"):
+        return False
+    return True
+
