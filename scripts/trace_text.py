@@ -12,6 +12,8 @@ import sys
 from datetime import date
 
 from extractors.events import EventExtractor
+from extractors.events.modality import vetoed
+from extractors.events.triggers import _governor, match_rule
 from extractors.types import Article
 
 
@@ -34,17 +36,15 @@ def trace(ex: EventExtractor, pub: date, text: str, verbose: bool = False) -> No
         if verbose:
             print("   ", " ".join(f"{t.text}/{t.lemma_}/{t.pos_}/{t.tag_}/{t.dep_}<{t.head.i}" for t in seg.doc))
         print("   ents:", [(e.text, e.label_, e.ent_id_) for e in seg.doc.ents])
+        data = ex.data
         for tok in seg.doc:
-            for n in ex.rules_by_word.get(tok.lemma_.lower(), ()):
-                rule = ex.rules[n]
-                ex._support_used = None
-                typ = ex._match_rule(rule, tok)
+            for n in data.rules_by_word.get(tok.lemma_.lower(), ()):
+                rule = data.rules[n]
+                typ, support = match_rule(data, rule, tok)
                 if typ is None:
                     continue
-                from extractors.events import _governor
-
-                verb = tok if rule.cue == "verb" else (ex._support_used or _governor(tok))
-                print(f"   trigger {tok.text}({tok.i}) rule {n} -> {typ} verb {verb} vetoed {ex._vetoed(tok, verb, typ)}")
+                verb = tok if rule.cue == "verb" else (support or _governor(tok))
+                print(f"   trigger {tok.text}({tok.i}) rule {n} -> {typ} verb {verb} vetoed {vetoed(data, tok, verb, typ)}")
     for ev in ex.decide([art], plans)[0]:
         print("EVENT", ev.type, ev.date, ev.date_precision, ev.actors, ev.commodities, ev.amount, ev.currency)
 
