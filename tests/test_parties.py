@@ -83,6 +83,10 @@ def test_commentators_are_never_parties():
     assert is_lender("Export Finance Australia") and is_lender("EXIM") and not is_lender("MOFCOM")
 
 
+def test_a_cabinet_secretary_stands_for_the_us(ex):
+    assert found(ex, "The Commerce Secretary imposed tariffs on Chinese graphite imports on Monday.") == [("trade_measure", ["US"])]
+
+
 def test_a_recommendation_is_no_event(ex):
     assert found(ex, "The committee's report recommends enacting legislation to fund critical minerals refining.") == []
     assert found(ex, "Analysts advocate imposing tariffs on Chinese rare earth magnets.") == []
