@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import models
+from extractors import notices
 from extractors.events import candidates, parsing, segmenting
 from extractors.events.arguments import fill, short_names, split
 from extractors.events.context import ArticleContext, Cand, Seg, StageData
@@ -170,4 +171,6 @@ def article_events(data: StageData, art: Article, segs: list[Seg]) -> list[Event
     title_seg = ctx.title_seg
     if title_seg is not None and title_seg.doc is not None and events:
         attach_headline(data, ctx, title_seg, title_seg_index(segs), events)
-    return events
+    # an official notice (Federal Register, proclamation, ministry announcement) says who
+    # acts, what and when in its structure, not in news sentences: its own event joins
+    return notices.apply(art, events, ctx.pub)
