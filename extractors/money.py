@@ -52,6 +52,7 @@ _SUFFIX = {
     "won": "KRW",
     "rupees": "INR",
     "rupee": "INR",
+    "dollar": "USD",
     "ringgit": "MYR",
     "baht": "THB",
 }
@@ -79,7 +80,7 @@ _PREFIX_RE = re.compile(
 _SUFFIX_RE = re.compile(
     # "80bn rupees", and the adjective "an 80bn-rupee plan", "a 10-billion-yuan fund"
     _NUM + _SCALE_RE.replace(r"\s?", r"[\s-]?") + r"[\s-](australian dollars|canadian dollars|u\.s\. dollars|us dollars|"
-    r"dollars|yuan|renminbi|rmb|euros?|yen|pounds(?: sterling)?|won|rupees?|ringgit|baht)\b",
+    r"dollars?|yuan|renminbi|rmb|euros?|yen|pounds(?: sterling)?|won|rupees?|ringgit|baht)\b",
     re.IGNORECASE,
 )
 

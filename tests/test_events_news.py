@@ -82,6 +82,16 @@ def test_a_decree_is_industrial_policy(ex):
     assert [e.date for e in pol] == ["2025-11-10"] and pol[0].actors == ["ID"]
 
 
+def test_a_grant_received_is_news_without_its_amount(ex):
+    text = "Harrow Metals, which mines tungsten in Idaho, received a Department of Energy grant in October."
+    inv = found(ex, text, "investment")
+    assert [e.date for e in inv] == ["2025-10"] and {"Harrow Metals", "US"} <= set(inv[0].actors)
+
+
+def test_a_grant_of_something_else_is_no_investment(ex):
+    assert found(ex, "Harrow Metals said the grant of a mining permit for tungsten is expected.", "investment") == []
+
+
 def test_short_capital_names_stand_for_their_country(ex):
     text = "Delhi approved a 70bn-rupee national programme for rare earth magnets on Tuesday."
     pol = found(ex, text, "industrial_policy")
@@ -92,7 +102,7 @@ def test_short_capital_names_stand_for_their_country(ex):
 
 @pytest.mark.parametrize(
     ("text", "amount", "currency"),
-    [("a 70bn-rupee programme", 7e10, "INR"), ("a 10-billion-yuan fund", 1e10, "CNY"), ("5 million rupee", 5e6, "INR")],
+    [("a 70bn-rupee programme", 7e10, "INR"), ("an 8.5bn dollar deal", 8.5e9, "USD"), ("a 10-billion-yuan fund", 1e10, "CNY"), ("5 million rupee", 5e6, "INR")],
 )
 def test_money_written_as_an_adjective(text, amount, currency):
     assert parse_money(text) == (pytest.approx(amount), currency)
