@@ -52,7 +52,6 @@ _SUFFIX = {
     "won": "KRW",
     "rupees": "INR",
     "rupee": "INR",
-    "dollar": "USD",
     "ringgit": "MYR",
     "baht": "THB",
 }

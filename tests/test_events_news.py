@@ -110,3 +110,59 @@ def test_money_written_as_an_adjective(text, amount, currency):
 
 def test_a_hyphenated_number_is_not_money():
     assert parse_money("a 3-year plan for 12-ton trucks") is None
+
+
+def test_a_deal_the_tagger_calls_a_verb_is_still_a_deal(ex):
+    # after a plural noun ("a minerals deal") the tagger reads "deal" as a verb
+    deals = found(ex, "Canada signed a critical minerals deal with Peru on Thursday.", "agreement")
+    assert [e.date for e in deals] == ["2025-11-13"] and {"CA", "PE"} <= set(deals[0].actors)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Modi and Lula are due to meet in Brasilia next week to discuss rare earths.",
+        "Modi is expected to meet Lula in Brasilia next week to discuss rare earths.",
+    ],
+)
+def test_a_meeting_on_the_calendar_is_talks(ex, text):
+    talks = found(ex, text, "talks")
+    assert [(e.date, e.date_precision) for e in talks] == [("2025-11", "month")]
+    assert {"IN", "BR"} <= set(talks[0].actors)
+
+
+def test_an_expected_meeting_without_a_date_is_no_event(ex):
+    assert found(ex, "Modi is expected to meet Lula at some point to discuss rare earths.", "talks") == []
+
+
+def test_an_expected_measure_stays_speculation(ex):
+    assert events(ex, "Brazil is expected to announce export controls on rare earths next week.") == []
+
+
+def test_a_meeting_with_a_named_counterpart_as_the_setting_is_talks_too(ex):
+    text = "At a meeting with Lula in Brasilia on November 4th, Modi offered to share rare earth refining know-how."
+    talks = found(ex, text, "talks")
+    assert [e.date for e in talks] == ["2025-11-04"] and {"IN", "BR"} <= set(talks[0].actors)
+
+
+def test_the_counterpart_of_a_meeting_is_a_party_wherever_the_parser_hangs_it(ex):
+    text = "Brazil's president Lula said he raised curbs on rare earths with Modi at their meeting on Tuesday."
+    talks = found(ex, text, "talks")
+    assert talks and {"BR", "IN"} <= set(talks[0].actors)
+
+
+def test_a_date_hung_on_the_purpose_infinitive_dates_the_act(ex):
+    text = "Jakarta approved a plan to subsidise nickel and cobalt refiners on Wednesday, the cabinet said."
+    pol = found(ex, text, "industrial_policy")
+    assert [(e.date, e.actors) for e in pol] == [("2025-11-12", ["ID"])]
+
+
+def test_a_later_date_in_the_infinitive_is_its_own_schedule(ex):
+    text = "Acme Metals said it had signed a deal with Peru to supply lithium from March 2027."
+    assert [e.date for e in found(ex, text, "agreement")] != ["2027-03"]
+
+
+def test_members_of_a_group_are_the_parties_not_the_country_they_turn_from(ex):
+    text = "Rich nations in the G7 have agreed to work together on critical minerals to cut reliance on China."
+    deals = found(ex, text, "agreement")
+    assert deals and "CN" not in deals[0].actors and {"US", "JP"} <= set(deals[0].actors)

@@ -433,6 +433,9 @@ def _has_subject_actor(c) -> bool:
     return False
 
 
+_MEMBER_NOUNS = {"nation", "country", "member", "economy", "government", "state", "leader", "democracy", "ally", "partner"}
+
+
 def _core_tokens(head) -> list:
     """A party phrase without its clauses: the head, conjuncts, compounds, possessors,
     appositions and "of"/"from" phrases ("negotiators from Washington and Beijing")."""
@@ -440,10 +443,11 @@ def _core_tokens(head) -> list:
     while stack:
         x = stack.pop()
         for ch in x.children:
-            if ch.dep_ in _CORE_DEPS or (ch.dep_ == "prep" and ch.lower_ in ("of", "from")):
-                out.append(ch)
+            member_of = ch.dep_ == "prep" and ch.lower_ in ("in", "among") and x.lemma_.lower() in _MEMBER_NOUNS
+            if ch.dep_ in _CORE_DEPS or (ch.dep_ == "prep" and ch.lower_ in ("of", "from")) or member_of:
+                out.append(ch)  # "nations in the G7", "members of the Quad"
                 stack.append(ch)
-            elif ch.dep_ == "pobj" and x.dep_ == "prep" and x.lower_ in ("of", "from"):
+            elif ch.dep_ == "pobj" and x.dep_ == "prep" and x.lower_ in ("of", "from", "in", "among"):
                 out.append(ch)
                 stack.append(ch)
     return out
@@ -480,6 +484,10 @@ def _role_tokens(c: Cand) -> tuple[set[int], set[int]]:
     if trig.i != verb.i:  # "a memorandum on exploration with South Korea"
         clause = {t.i for ch in trig.children if ch.dep_ in ("relcl", "acl") for t in ch.subtree}
         preps += [t for t in trig.subtree if t.dep_ == "prep" and t.i not in clause]
+    if c.type == "talks" and verb.pos_ in ("VERB", "AUX"):
+        # "raised export controls on rare earths with Xi": the parser may hang the
+        # counterpart on a nearby noun; in a meeting's clause "with X" is still a party
+        preps += [t for t in verb.subtree if t.dep_ == "prep" and t.lower_ == "with" and t not in preps]
     for ch in preps:
         if ch.lower_ in _ROLE_PREPS:
             heads += [p for p in ch.children if p.dep_ == "pobj"]

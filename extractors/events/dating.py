@@ -95,7 +95,7 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
     other_tense = {(d.start, d.end): d for d in find_dates(seg.text, pub, not future)}
     doc = c.trigger.doc
     tpos = c.trigger.idx
-    own, higher, other = [], [], []
+    own, higher, other, inner = [], [], [], []
     ancestors = {t.i for t in head.ancestors}
     for d in found:
         span = doc.char_span(d.start, d.end, alignment_mode="expand")
@@ -109,12 +109,16 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
             d = other_tense.get((d.start, d.end), d)  # "said on Monday it will invest"
         if owner is None or owner.i == head.i or owner.i == c.trigger.i:
             own.append(d)
+        elif _inner_infinitive(owner, head, c.trigger) and d.precision != "year":
+            inner.append(d)
         elif owner.i in ancestors or (
             owner.dep_ == "xcomp" and owner.tag_ == "VBG" and owner.head.i in ancestors
         ):  # "opened bidding on Monday to buy ... for the stockpile"
             higher.append(d)
         else:
             other.append(d)
+    # a later date in the infinitive is its own schedule ("... plant, scheduled to open in April")
+    inner = [d for d in inner if not future and d.date <= pub.isoformat()]
     for group in (own, higher):
         if group:
             best = min(group, key=lambda d: (abs(d.start - tpos), d.start))
@@ -123,6 +127,10 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
     if seg.header is not None:
         c.date, c.precision = seg.header.date, seg.header.precision
         c.source = "header"
+        return True
+    if inner:
+        best = min(inner, key=lambda d: (abs(d.start - tpos), d.start))
+        c.date, c.precision = best.date, best.precision
         return True
     if date_cues.refers_to_earlier_date(seg.text):
         earlier = _earlier_day(ctx, seg, pub)
@@ -143,6 +151,16 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
         c.date, c.precision, c.source = pub.isoformat(), "day", "now"
         return True
     return False
+
+
+def _inner_infinitive(owner, head, trigger) -> bool:
+    """ "approved a plan to pay magnet makers on Wednesday": the parser hangs the date on an
+    infinitive under the trigger; a to-infinitive tells a purpose, not a dated act of its own,
+    so its date is the trigger's (used only when the trigger's own clause has none)."""
+    return (
+        owner.tag_ == "VB" and any(ch.dep_ == "aux" and ch.lower_ == "to" for ch in owner.children)
+        and any(a.i in (head.i, trigger.i) for a in owner.ancestors)
+    )
 
 
 def _owner_verb(tok, trigger):

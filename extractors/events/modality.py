@@ -75,7 +75,7 @@ def vetoed(data: StageData, tok, verb, typ: str = "") -> bool:
         ):
             head = cur.head
             if head.lemma_.lower() in hyp and head.i != cur.i:
-                if cur.dep_ != "conj":
+                if cur.dep_ != "conj" and not _scheduled(data, cur, head, typ):
                     return True
             for c in head.children:
                 if (
@@ -107,10 +107,22 @@ def vetoed(data: StageData, tok, verb, typ: str = "") -> bool:
         purpose = v.dep_ in ("acl", "advcl", "relcl") or (
             v.dep_ == "xcomp" and (v.head.pos_ == "NOUN" or v.head.lemma_.lower() not in _XCOMP_OK)
         )
-        if purpose and not enacted:
+        if purpose and not enacted and not _scheduled(data, v, v.head, typ):
             return True
     sent = tok.sent.text.rstrip()
     return sent.endswith("?")
+
+
+def _scheduled(data: StageData, clause, head, typ: str) -> bool:
+    """ "Trump is expected to meet Xi next week": a meeting expected on a date is on the
+    calendar (FORMAT.md annotates scheduled events), unlike an expected outcome."""
+    return (
+        typ in data.modality.get("scheduled_types", ())
+        and head.lemma_.lower() in data.modality.get("schedule_passive", ())
+        and clause.dep_ == "xcomp"
+        and any(c.dep_ == "auxpass" for c in head.children)
+        and any(t.ent_type_ == "DATE" for t in clause.subtree)
+    )
 
 
 def reported(verb) -> bool:

@@ -110,7 +110,7 @@ def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
         ):
             return None, None
         return rule.type, None
-    if tok.pos_ not in ("NOUN", "PROPN"):
+    if tok.pos_ not in ("NOUN", "PROPN") and not _mistagged_noun(tok):
         return None, None
     if rule.modifiers and not _modified(data, tok, rule.modifiers):
         gov = _governor(tok)
@@ -130,6 +130,8 @@ def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
     for v in verbs:
         if rule.easing_support and v.lemma_.lower() in rule.easing_support:
             return "export_control_easing", v
+    if rule.type == "talks" and verbs and _at_event(tok) and _meeting_with_party(tok):
+        return rule.type, verbs[0]  # "At a meeting with Xi on Oct. 30, Trump offered ..."
     for v in verbs:
         if v.lemma_.lower() in rule.support:
             if _stative_agent(tok, v):
@@ -239,8 +241,8 @@ def _actor_subject(verb) -> bool:
             for t in c.subtree:
                 if t.ent_type_ in ("GPE", "LEADER", "AGENCY", "ORG"):
                     return True
-    if verb.dep_ in ("xcomp", "conj") and verb.head.pos_ == "VERB":
-        return _actor_subject(verb.head)
+    if verb.dep_ in ("xcomp", "conj", "acomp") and verb.head.pos_ in ("VERB", "AUX", "ADJ") and verb.head.i != verb.i:
+        return _actor_subject(verb.head)  # "X and Y are due to meet": the subject of "are"
     return False
 
 
@@ -301,6 +303,27 @@ def _stative_agent(tok, verb) -> bool:
     return (
         tok.dep_ == "pobj" and tok.head.dep_ == "agent" and tok.head.head.i == verb.i
         and any(c.dep_ == "auxpass" and c.tag_ in ("VBZ", "VBP") for c in verb.children)
+    )
+
+
+def _mistagged_noun(tok) -> bool:
+    """ "signed a minerals deal": the tagger calls "deal" a verb after a plural noun, but
+    an object or subject without subject or object of its own is a noun phrase's head."""
+    return (
+        tok.pos_ == "VERB" and tok.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj")
+        and tok.i > 0 and tok.doc[tok.i - 1].pos_ in ("NOUN", "PROPN", "ADJ", "DET", "NUM")
+        and not any(c.dep_ in ("nsubj", "dobj", "aux", "auxpass") for c in tok.children)
+    )
+
+
+def _meeting_with_party(tok) -> bool:
+    """ "At a meeting with Xi in Busan on Oct. 30, Trump agreed ...", "at their meeting": a
+    meeting that names its counterparts is an event of its own, not only the setting of the
+    main clause."""
+    return any(
+        (c.dep_ == "prep" and c.lower_ == "with" and any(t.ent_type_ in ("GPE", "LEADER", "AGENCY") for t in c.subtree))
+        or (c.dep_ == "poss" and c.lower_ == "their")  # "raised it with Xi at their meeting"
+        for c in tok.children
     )
 
 
