@@ -385,3 +385,16 @@ def test_eased_measure_keeps_its_own_date(ex):
     evs = events(ex, text, pub="2025-11-05")
     assert sorted((e.type, e.date) for e in evs) == [
         ("export_control", "2025-09-03"), ("export_control_easing", "2025-11-03")]
+
+
+def test_another_kind_of_licence_is_no_export_licence(ex):
+    assert types(ex, "In May 2025, Greenland granted a 30-year exploitation licence to Kestrel Mining for its graphite deposit.") == []
+    assert types(ex, "Under the law, exploration licences for critical minerals are issued for up to 15 years.") == []
+    assert types(ex, "China granted export licences for rare earth magnets to Kestrel Magnetics on Monday.") == ["export_control_easing"]
+
+
+def test_source_lists_and_citations_are_furniture(ex):
+    text = "Sources: A. Writer, “Kestrel Takes $50 Million Loan from EXIM for Rare Earth Plant”, Reuters, 6 September 2023."
+    assert types(ex, text) == []
+    # the same news told in a sentence is an event
+    assert types(ex, "Kestrel took a $50 million loan from EXIM for a rare earth plant on Monday.") == ["investment"]

@@ -29,6 +29,12 @@ _FURNITURE = re.compile(
     r"newsletter|related:|click here|share this|follow us|all rights reserved|copyright",
     re.IGNORECASE,
 )
+# a source list or citation: "Sources: ...", "Notes: ...", '... Billion”, Reuters, 6 September 2023'
+_CITATION = re.compile(
+    r"^\W*(?:sources?|notes?|references?|bibliography|further reading)\s*:"
+    r"|[”\"],\s*[A-Z][\w.&' -]{1,40},\s*(?:\d{1,2} [A-Z][a-z]+|[A-Z][a-z]+ \d{1,2},?) \d{4}",
+    re.IGNORECASE,
+)
 # a related-article teaser: "Mar 6, 2026 Clean Energy Frontier South African project ..."
 _TEASER = re.compile(
     r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}, \d{4} [A-Z][a-z]+ [A-Z]"
@@ -56,7 +62,7 @@ def hint_regex(rules: list[Rule]) -> re.Pattern[str]:
 def is_cand(segs: list[Seg], i: int, title_commodity: bool, hint: re.Pattern[str] = _TRIGGER_HINT) -> bool:
     """Parse a sentence only if it has a trigger word and a commodity term in or near it."""
     s = segs[i]
-    if _FURNITURE.search(s.text) or _TEASER.search(s.text):
+    if _FURNITURE.search(s.text) or _TEASER.search(s.text) or _CITATION.search(s.text):
         return False
     if not hint.search(s.text):
         return False
@@ -80,7 +86,7 @@ def choose(segs: list[Seg], hits: int, hint: re.Pattern[str]) -> list[Seg]:
     chosen = [
         s for i, s in enumerate(segs)
         if s.is_title or is_cand(segs, i, title_com, hint)
-        or (i in lede and hint.search(s.text) and not _FURNITURE.search(s.text))
+        or (i in lede and hint.search(s.text) and not _FURNITURE.search(s.text) and not _CITATION.search(s.text))
     ]
     if all(s.is_title for s in chosen):
         chosen = []

@@ -45,6 +45,7 @@ class Rule:
     lemmas: set[str]
     modifiers: set[str] = field(default_factory=set)
     of_modifiers: set[str] = field(default_factory=set)
+    not_modifiers: set[str] = field(default_factory=set)  # "a mining licence" is no export licence
     support: set[str] | None = None
     easing_support: set[str] = field(default_factory=set)
     objects: set[str] = field(default_factory=set)

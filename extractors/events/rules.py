@@ -41,6 +41,7 @@ def load_rules() -> tuple[list[Rule], dict[str, set[str]]]:
                 lemmas=set(r["lemmas"]),
                 modifiers=set(r.get("modifiers", [])),
                 of_modifiers=set(r.get("of_modifiers", [])),
+                not_modifiers=set(r.get("not_modifiers", [])),
                 support=set(r["support"]) if "support" in r else None,
                 easing_support=set(r.get("easing_support", [])),
                 objects=set(r.get("objects", [])),

@@ -102,6 +102,10 @@ def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
             return None, None
         if rule.objects and not _has_object(tok, rule.objects):
             return None, None
+        if rule.not_modifiers and any(
+            _other_kind(c, rule.not_modifiers) for c in tok.children if c.dep_ in ("dobj", "nsubjpass")
+        ):  # "granted an exploitation licence", "exploration licences are issued"
+            return None, None
         if rule.subject_actor and not _actor_subject(tok):
             return None, None
         if rule.no_object and (
@@ -119,6 +123,8 @@ def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
         ) and any(t.lemma_.lower() in ("export", "exports", "licence", "license", "licensing") for t in tok.doc)):
             return None, None
     if rule.of_modifiers and not _of_modified(tok, rule.of_modifiers):
+        return None, None
+    if rule.not_modifiers and _other_kind(tok, rule.not_modifiers):
         return None, None
     if rule.trade_filter and not _trade_ok(tok):
         return None, None
@@ -244,6 +250,12 @@ def _actor_subject(verb) -> bool:
     if verb.dep_ in ("xcomp", "conj", "acomp") and verb.head.pos_ in ("VERB", "AUX", "ADJ") and verb.head.i != verb.i:
         return _actor_subject(verb.head)  # "X and Y are due to meet": the subject of "are"
     return False
+
+
+def _other_kind(noun, mods: set[str]) -> bool:
+    """ "a 30-year exploitation licence", "mining licences": a compound or adjective names
+    another kind of the noun than the rule's (not an export licence)."""
+    return any(c.dep_ in ("compound", "amod", "nmod") and c.lemma_.lower() in mods for c in noun.children)
 
 
 def _has_object(verb, objects: set[str]) -> bool:
