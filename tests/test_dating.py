@@ -41,3 +41,12 @@ def test_rare_and_cumulative_practice_is_background(ex):
     assert found(ex, "So far, the Energy Department has awarded $6 billion in grants to critical minerals refiners.") == []
     # without the background modifier the same clause is the day's news
     assert found(ex, "China has imposed export controls on gallium.") == [("export_control", "2025-10-30")]
+
+
+def test_an_undated_scheduled_act_is_not_the_day_s_news(ex):
+    assert found(ex, "A rare earth supply agreement with Kestrel Metals is scheduled to be signed with Japan.") == []
+    # with its own date it is annotated; an investment's "will build" is the day's announcement
+    assert found(ex, "Japan is scheduled to sign a rare earth supply agreement with Kestrel Metals on Nov. 4.") == [
+        ("agreement", "2025-11-04")]
+    assert found(ex, "Kestrel Metals will invest $300 million in a rare earth refinery in Texas.") == [
+        ("investment", "2025-10-30")]

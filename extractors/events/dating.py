@@ -137,7 +137,10 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
         if earlier is not None:
             c.date, c.precision, c.source = earlier, "day", "explicit"
             return True
-    if is_now(head, allow_will=c.type == "investment") and not date_cues.habitual(head):
+    # "MOUs are scheduled to be signed", "is set to conduct a stockpile": a future act
+    # without its own date is not the day's news (an investment's "will build" is: allow_will)
+    undated_future = future and c.type != "investment"
+    if is_now(head, allow_will=c.type == "investment") and not date_cues.habitual(head) and not undated_future:
         c.date, c.precision = pub.isoformat(), "day"
         if c.now_precision == "month":
             c.date, c.precision = pub.isoformat()[:7], "month"
