@@ -320,8 +320,9 @@ def report(r: dict[str, Any]) -> str:
         if x.get("shard_s"):
             lines.append(f"      shards ran {x['shard_s']:.1f} s on the workers ({x['shard_s'] / (n * x['cpu_stage_s']):.0%}"
                          f" of {n} worker(s) x the stage), on a core {x['shard_cpu_s']:.1f} s of it"
-                         f" ({x['shard_cpu_s'] / x['shard_s']:.0%}: the rest the machine's other processes"
-                         f" held the core); the flow process used {x['flow_cpu_s']:.1f} s of CPU in the whole run")
+                         f" ({x['shard_cpu_s'] / x['shard_s']:.0%}; the rest they waited for a core held by another"
+                         f" process, or for the GIL in the flow's own process); the flow process used"
+                         f" {x['flow_cpu_s']:.1f} s of CPU in the whole run")
     if r["speedup"]:
         lines.append(f"speed-up of the CPU stage, {r['speedup_of']} vs --workers 1: {r['speedup']:.2f}x "
                      "(the issue asks >= 1.6x on 2 cores)")
