@@ -54,6 +54,20 @@ def get_extractor() -> Any:
     return EventExtractor()
 
 
+def current_nlp_version() -> str:
+    """The nlp_version new articles will be read with, without loading spaCy when the
+    extractor is not loaded yet (a run with nothing new never loads it)."""
+    if get_extractor.cache_info().currsize:
+        return get_extractor().nlp_version
+    import models
+    from extractors import type_model as tm
+
+    base = models.installed_model_version()
+    if base is None:  # no model package to read: loading says why
+        return get_extractor().nlp_version
+    return models.stage_version(base, (tm.MODEL_DIR / tm.DECISION_FILE).exists())
+
+
 @dataclass
 class RunSummary:
     """What a run did, for the terminal, the `runs` table and the Prefect artifact."""
@@ -217,6 +231,8 @@ def _entries_to_fetch(con: Any, polls: list[FeedPoll], now: datetime, max_attemp
 
 def _process_unprocessed(con: Any, settings: Settings, run_id: str, summary: RunSummary, now: datetime) -> None:
     """Run the event stage over every stored article that has not seen this NLP version."""
+    if not store.unprocessed_articles(con, "", 1):  # nothing new: spaCy is never loaded
+        return
     extractor = get_extractor()
     extractor.batch_size = max(1, settings.nlp.batch_size)
     failed: set[str] = set()  # articles the event stage raised on: left unprocessed, retried next run
@@ -312,10 +328,11 @@ def run_pipeline(settings: Settings, run_id: str | None = None, flow_run_id: str
     con = connect(settings.db, wait=600)
     try:
         now = utcnow()
-        store.start_run(con, run_id, flow_run_id=flow_run_id, nlp_version=get_extractor().nlp_version)
+        version = current_nlp_version()
+        store.start_run(con, run_id, flow_run_id=flow_run_id, nlp_version=version)
         # A new model does not re-read the archive here (that is `reewatch reprocess`,
         # its own flow): the daily run reads new articles only and says how far behind.
-        summary.archive_behind = history.articles_behind(con, get_extractor().nlp_version)
+        summary.archive_behind = history.articles_behind(con, version)
         store.upsert_feeds(con, settings.feeds)
         states = store.load_feed_states(con)
 

@@ -318,6 +318,32 @@ def model_version(nlp) -> str:
     return f"{meta.get('lang', 'en')}_{meta.get('name', '?')}-{meta.get('version', '?')}"
 
 
+def installed_model_version() -> str | None:
+    """`model_version` of the base model `load_nlp` would load, read from the installed
+    package's meta.json without importing spaCy (a daily run with nothing new must not pay
+    2-3 s of start-up to learn a version string). None when no model package is found."""
+    import importlib.util
+
+    for name in _MODEL_NAMES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for folder in spec.submodule_search_locations:
+            meta_file = Path(folder) / "meta.json"
+            if meta_file.exists():
+                meta = json.loads(meta_file.read_text(encoding="utf-8"))
+                return f"{meta.get('lang', 'en')}_{meta.get('name', '?')}-{meta.get('version', '?')}"
+    return None
+
+
+def stage_version(base_model: str, trained_decision: bool) -> str:
+    """The `nlp_version` stored with every article: the type decision in use, the hash of
+    the whole event stage and the base model. EventExtractor and the daily run's cheap
+    check both build it here, so the two cannot drift apart."""
+    decision = "typecls" if trained_decision else "rules"
+    return f"{decision}-{patterns_hash()}/{base_model}"
+
+
 def agency_countries() -> dict[str, str]:
     """Agency short name -> ISO country it speaks for."""
     return {

@@ -61,8 +61,8 @@ class EventExtractor:
         self.data: StageData = load_stage_data(self.nlp, type_model)
         self.last_errors: list[ErrorRecord] = []  # per-article failures of the last extract()
         self.batch_size = 64  # sentences per nlp.pipe batch ([nlp] batch_size)
-        decision = "rules" if type_model is None else "typecls"  # the hash covers the model files
-        self.nlp_version = f"{decision}-{models.patterns_hash()}/{models.model_version(self.nlp)}"
+        # the hash covers the model files
+        self.nlp_version = models.stage_version(models.model_version(self.nlp), type_model is not None)
 
     @property
     def type_model(self):
