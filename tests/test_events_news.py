@@ -112,10 +112,22 @@ def test_a_hyphenated_number_is_not_money():
     assert parse_money("a 3-year plan for 12-ton trucks") is None
 
 
-def test_a_deal_the_tagger_calls_a_verb_is_still_a_deal(ex):
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Canada signed a critical minerals deal with Peru on Thursday.",
+        "Canada and Peru signed a long-awaited minerals deal on Thursday.",
+        "Canada and Peru inked the rare earths pact on Thursday.",
+    ],
+)
+def test_a_deal_the_tagger_calls_a_verb_is_still_a_deal(ex, text):
     # after a plural noun ("a minerals deal") the tagger reads "deal" as a verb
-    deals = found(ex, "Canada signed a critical minerals deal with Peru on Thursday.", "agreement")
+    deals = found(ex, text, "agreement")
     assert [e.date for e in deals] == ["2025-11-13"] and {"CA", "PE"} <= set(deals[0].actors)
+
+
+def test_a_real_verb_after_a_plural_noun_is_no_deal(ex):
+    assert found(ex, "Analysts say miners deal with rare earth prices badly.", "agreement") == []
 
 
 @pytest.mark.parametrize(

@@ -319,12 +319,17 @@ def _stative_agent(tok, verb) -> bool:
 
 
 def _mistagged_noun(tok) -> bool:
-    """ "signed a minerals deal": the tagger calls "deal" a verb after a plural noun, but
-    an object or subject without subject or object of its own is a noun phrase's head."""
+    """ "signed a minerals deal", "inked the rare earths pact": after a plural noun the tagger
+    may call "deal" a present-tense verb (and the noun before it its subject), but a word in
+    a noun's place with no object, auxiliary or subject of its own heads a noun phrase."""
     return (
-        tok.pos_ == "VERB" and tok.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj")
+        tok.pos_ == "VERB" and tok.tag_ in ("VBP", "VB", "NN")
+        and tok.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj", "conj", "ccomp")
         and tok.i > 0 and tok.doc[tok.i - 1].pos_ in ("NOUN", "PROPN", "ADJ", "DET", "NUM")
-        and not any(c.dep_ in ("nsubj", "dobj", "aux", "auxpass") for c in tok.children)
+        and not any(
+            c.dep_ in ("dobj", "aux", "auxpass") or (c.dep_ == "nsubj" and c.i != tok.i - 1)
+            for c in tok.children
+        )
     )
 
 
