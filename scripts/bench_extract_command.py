@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -37,10 +39,17 @@ print(n)
 """
 
 
-def _timed(cmd: list[str], cwd: Path = ROOT) -> float:
+def _timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one run of `cmd`.
+
+    Why CPU too: on a shared machine the wall time grows with the other jobs' load, while
+    the CPU time a single-process command uses stays close to its work."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, check=True, cwd=cwd, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -54,6 +63,7 @@ def main() -> None:
     files = [f for f in files if f.exists()]
     if not files:
         sys.exit(f"no gold files under {SHARED}")
+    load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         inp = Path(tmp) / "articles.jsonl"
         n = 0
@@ -72,9 +82,11 @@ def main() -> None:
         ours = min(_timed(reewatch, args.project) for _ in range(args.repeat))
         naive = min(_timed(full) for _ in range(args.repeat))
     print(f"articles {n} ({', '.join(f.name for f in files)}); project {args.project}")
-    print(f"reewatch extract          {ours:7.2f} s")
-    print(f"full en_core_web_sm loop  {naive:7.2f} s")
-    print(f"ratio                     {naive / ours:7.2f}x")
+    print(f"load average before the runs {load[0]:.2f}, after {os.getloadavg()[0]:.2f}")
+    print("                              wall s    CPU s")
+    print(f"reewatch extract          {ours[0]:9.2f} {ours[1]:8.2f}")
+    print(f"full en_core_web_sm loop  {naive[0]:9.2f} {naive[1]:8.2f}")
+    print(f"ratio                     {naive[0] / ours[0]:8.2f}x {naive[1] / ours[1]:7.2f}x")
 
 
 if __name__ == "__main__":
