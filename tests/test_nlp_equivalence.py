@@ -107,3 +107,32 @@ def test_ner_on_demand_on_the_dev_set(ex, monkeypatch, shared_dir):
     assert sum(map(len, staged)) >= 20
     monkeypatch.setattr(parsing, "STAGED_NER", False)
     assert _formats(ex, arts) == staged
+
+
+def test_cached_lemmas_match_spacy_on_a_second_pass(ex):
+    """Every lemma is cached after its first computation: a second pass over the same
+    words (served from the cache) still lemmatises exactly as the stock lemmatizer."""
+    stock = models._load_base()
+    for _ in range(2):
+        for text in SENTENCES:
+            assert [t.lemma_ for t in ex.nlp(text)] == [t.lemma_ for t in stock(text)], text
+
+
+def test_a_no_op_type_model_is_not_run_and_changes_nothing(ex, monkeypatch):
+    """Thresholds that keep every rule trigger and add none skip the scoring: the events
+    are those of a model whose scores are computed and applied."""
+    from extractors.events import type_decision
+
+    tm = ex.type_model
+    if tm is None:
+        pytest.skip("no shipped type model")
+    arts = _articles()
+    monkeypatch.setattr(tm, "keep_threshold", 0.0)
+    monkeypatch.setattr(tm, "threshold", 1.01)
+    skipped = _formats(ex, arts)
+    plans = ex.prepare(arts)
+    assert all(s.cats is None for p in plans if p for s in p)
+    monkeypatch.setattr(type_decision, "_no_op", lambda _tm: False)
+    plans = ex.prepare(arts)
+    assert any(s.cats is not None for p in plans if p for s in p)
+    assert _formats(ex, arts) == skipped
