@@ -25,6 +25,7 @@ from typing import Any
 
 from extractors.partial_date import PartialDate
 from extractors.partial_date import compatible as partial_compatible
+from extractors.same_event import same_event
 from extractors.types import Event
 
 try:
@@ -313,16 +314,18 @@ def event_key_compatible(
     """
     ka = a if isinstance(a, EventKey) else event_key(a)
     kb = b if isinstance(b, EventKey) else event_key(b)
-    if ka.type != kb.type or ka.countries != kb.countries:
+    # the core rule of extractors.same_event, with the warehouse's actor and date tests
+    return same_event(ka, kb, dates=_dates_ok, actors=_actors_ok, extra=lambda x, y: amounts_agree(x, y) is not False)
+
+
+def _actors_ok(a: EventKey, b: EventKey) -> bool:
+    """Across articles, stricter than one shared actor: the same country set; with no
+    countries, the same organisations; with both, at least one organisation in common."""
+    if a.countries != b.countries:
         return False
-    if not ka.countries:
-        if not ka.orgs or ka.orgs != kb.orgs:
-            return False
-    elif ka.orgs and kb.orgs and not ka.orgs & kb.orgs:
-        return False
-    if amounts_agree(ka, kb) is False:
-        return False
-    return _dates_ok(ka, kb)
+    if not a.countries:
+        return bool(a.orgs) and a.orgs == b.orgs
+    return not (a.orgs and b.orgs and not a.orgs & b.orgs)
 
 
 def bucket_key(item: Event | Mapping[str, Any]) -> tuple[str, frozenset[str], frozenset[str]]:

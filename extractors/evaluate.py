@@ -8,7 +8,6 @@ the product is judged on are computed in one place.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -16,26 +15,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from extractors.partial_date import compatible as partial_compatible
+from extractors.same_event import normalise_actor, same_event
 from extractors.types import EVENT_TYPES, Article
-
-_LEGAL = {"ltd", "inc", "corp", "co", "plc", "limited", "group", "holdings"}
 
 
 class EvalInputError(ValueError):
     """A gold or input file line is malformed (bad JSON, missing id, bad date)."""
-
-
-def normalise_actor(actor: str) -> str:
-    """Country codes upper-case; organisations lower-case without punctuation and legal suffixes."""
-    s = actor.strip()
-    if len(s) == 2 and s.isalpha() and s.isupper():
-        return s
-    s = re.sub(r"[^\w\s]", " ", s.lower())
-    words = [w for w in s.split() if w not in _LEGAL]
-    out = " ".join(words)
-    if len(out) == 2 and out.isalpha():
-        return out.upper()
-    return out
 
 
 def dates_compatible(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
@@ -44,14 +29,9 @@ def dates_compatible(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 
 def events_match(gold: Mapping[str, Any], pred: Mapping[str, Any]) -> bool:
-    """FORMAT.md: same type, compatible dates, at least one shared normalised actor."""
-    if gold.get("type") != pred.get("type"):
-        return False
-    if not dates_compatible(gold, pred):
-        return False
-    ga = {normalise_actor(a) for a in gold.get("actors") or []}
-    pa = {normalise_actor(a) for a in pred.get("actors") or []}
-    return bool(ga & pa)
+    """FORMAT.md: same type, compatible dates, at least one shared normalised actor (the
+    core rule of extractors.same_event, with nothing added)."""
+    return same_event(gold, pred)
 
 
 def _max_matching(

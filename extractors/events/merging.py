@@ -5,12 +5,12 @@ restating a body event becomes one more mention of it, never an event of its own
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 
-from extractors.evaluate import dates_compatible
 from extractors.events.arguments import fill
 from extractors.events.context import ArticleContext, Cand, Seg, StageData
 from extractors.events.triggers import find_triggers
+from extractors.same_event import actors_overlap, dates_agree, same_event
 from extractors.types import Event, Mention
 
 _RANK = {"day": 0, "month": 1, "year": 2, None: 3}
@@ -22,18 +22,8 @@ def merge(data: StageData, ctx: ArticleContext, cands: list[Cand]) -> list[Event
     sources: dict[int, str] = {}
     for c in cands:
         m = mention(c)
-        new = {"type": c.type, "date": c.date, "date_precision": c.precision}
-        target = None
-        for ev in events:
-            if ev.type != c.type:
-                continue
-            if not dates_compatible(
-                {"date": ev.date, "date_precision": ev.date_precision}, new
-            ):
-                continue
-            if _mergeable(ev, c, c.weak | ctx.article_weak, data.agency_country):
-                target = ev
-                break
+        actors = _actor_rule(c.weak | ctx.article_weak, data.agency_country)
+        target = next((ev for ev in events if same_event(ev, c, actors=actors, extra=_amounts_agree)), None)
         if target is None:
             made = Event(c.type, c.date, c.precision, list(c.actors), list(c.commodities),
                          c.amount, c.currency, [m], confidence=_confidence(c))
@@ -61,14 +51,11 @@ def attach_headline(data: StageData, ctx: ArticleContext, seg: Seg, i: int, even
     for c in find_triggers(data, seg):
         if not fill(data, ctx, c, i, None):
             continue
+        actors = _actor_rule(c.weak | ctx.article_weak, data.agency_country)
         for ev in events:
-            if ev.type != c.type or not _mergeable(ev, c, c.weak | ctx.article_weak, data.agency_country):
-                continue
-            same_day = dates_compatible(
-                {"date": ev.date, "date_precision": ev.date_precision},
-                {"date": c.date, "date_precision": c.precision},
-            )
-            if same_day or c.source == "now":
+            # a headline in the present tense ("now") restates the event whatever its date
+            if same_event(ev, c, dates=lambda e, x: x.source == "now" or dates_agree(e, x),
+                          actors=actors, extra=_amounts_agree):
                 ev.mentions.insert(0, mention(c))
                 break
 
@@ -97,21 +84,29 @@ def title_seg_index(segs: list[Seg]) -> int:
     return next((n for n, s in enumerate(segs) if s.is_title), 0)
 
 
-def _mergeable(
-    ev: Event, c: Cand, weak: set[str] | frozenset[str] = frozenset(), agencies: Container[str] = frozenset()
-) -> bool:
-    """Same real-world event? Nested country sets, no conflicting company or amount."""
+def _amounts_agree(ev: Event, c: Cand) -> bool:
+    """Amounts both stated agree within 1% and in one currency (in-article merging only)."""
     if ev.amount is not None and c.amount is not None:
         if abs(ev.amount - c.amount) > 0.01 * max(ev.amount, c.amount) or ev.currency != c.currency:
             return False
-    ca = {x for x in ev.actors if len(x) == 2 and x.isupper()}
-    cb = {x for x in c.actors if len(x) == 2 and x.isupper()}
-    oa, ob = set(ev.actors) - ca, set(c.actors) - cb
-    comp_a = {x for x in oa if x not in agencies and x not in weak}  # NER guesses never block
-    comp_b = {x for x in ob if x not in agencies and x not in weak}
-    if comp_a and comp_b and not comp_a & comp_b:
-        return False
-    if ca and cb:
-        return ca <= cb or cb <= ca or len(ca & cb) * 2 >= len(ca | cb)
-    return bool(set(ev.actors) & set(c.actors))
+    return True
 
+
+def _actor_rule(weak: set[str] | frozenset[str], agencies: Container[str]) -> Callable[[Event, Cand], bool]:
+    """In-article actor test, stricter than the core overlap: no conflicting company (NER
+    guesses and agencies never block) and, when both name countries, nested or mostly
+    shared country sets; otherwise the core overlap."""
+
+    def agree(ev: Event, c: Cand) -> bool:
+        ca = {x for x in ev.actors if len(x) == 2 and x.isupper()}
+        cb = {x for x in c.actors if len(x) == 2 and x.isupper()}
+        oa, ob = set(ev.actors) - ca, set(c.actors) - cb
+        comp_a = {x for x in oa if x not in agencies and x not in weak}
+        comp_b = {x for x in ob if x not in agencies and x not in weak}
+        if comp_a and comp_b and not comp_a & comp_b:
+            return False
+        if ca and cb:
+            return ca <= cb or cb <= ca or len(ca & cb) * 2 >= len(ca | cb)
+        return actors_overlap(ev.actors, c.actors)
+
+    return agree
