@@ -11,23 +11,15 @@ from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.httpserver import TestServer
 from tests.newsworld import NewsWorld, Story, page
 from tests.test_reprocess import STORIES
+from tests.warehouse_query import q
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def q(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def write_warc(path: Path, pages: list[tuple[str, bytes, datetime]], extra: bool = True) -> Path:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from flows.demo import DemoServer, write_demo_config
 from tests.httpserver import TestServer
 from tests.newsworld import NewsWorld, Story
+from tests.warehouse_query import q
 from tests.webhook import webhook_fixture  # noqa: F401  (registered as `webhook`)
 
 pytestmark = pytest.mark.slow
@@ -20,14 +20,6 @@ def run_daily(config: Path, db: Path) -> dict:
     from flows.daily import daily
 
     return daily(config=str(config), db=str(db))
-
-
-def q(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_demo_world_end_to_end(prefect_server, tmp_path: Path) -> None:

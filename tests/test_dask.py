@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.warehouse_query import q
+
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 DASK = Path(sys.executable).with_name("dask")
@@ -41,14 +43,6 @@ def corpus(n: int) -> list[dict]:
         out.append({"id": f"t{i:03d}", "url": f"https://wire.example/{i}", "title": title, "text": text,
                     "published": day.date().isoformat()})
     return out
-
-
-def q(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def events(db: Path) -> set[tuple]:

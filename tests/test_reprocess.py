@@ -13,6 +13,7 @@ import pytest
 
 from tests.httpserver import TestServer
 from tests.newsworld import NewsWorld, Story
+from tests.warehouse_query import q
 
 pytestmark = pytest.mark.slow
 
@@ -41,14 +42,6 @@ STORIES = [
         "Temperatures will stay mild for the season.",
     ]),
 ]
-
-
-def q(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture()
