@@ -72,10 +72,18 @@ def _load_model() -> str:
     return get_extractor().nlp_version
 
 
+def _import_tasks() -> bool:
+    import flows.shards  # noqa: F401 - the import is the point
+
+    return True
+
+
 def warm_up(engine: Engine) -> list[str]:
-    """Load the model on every Dask worker at once, before the first shard (inside the
-    flow whose task runner is the engine): else each worker's first shard waits 2-10 s
-    for spaCy while the others run. Returns the workers' nlp_versions."""
+    """Before the first shard (inside the flow whose task runner is the engine), load the
+    model on every Dask worker at once, else each worker's first shard waits 2-10 s for
+    spaCy while the others run; and import the shard tasks on the scheduler, which
+    unpickles every submitted task and would otherwise import Prefect (4 CPU-s on these
+    cores) while the first shards run. Returns the workers' nlp_versions."""
     if not engine.distributed:
         return []
     from prefect.context import FlowRunContext
@@ -84,6 +92,7 @@ def warm_up(engine: Engine) -> list[str]:
     if ctx is None:
         return []
     client = ctx.task_runner.client  # DaskTaskRunner connects on first use of its client
+    client.run_on_scheduler(_import_tasks)
     return sorted(set(client.run(_load_model).values()))
 
 

@@ -20,10 +20,11 @@ import json, resource, sys
 from flows.allocator import keep_batches_on_heap
 relaxed = keep_batches_on_heap() if sys.argv[1] == "relax" else False
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-kept = []
+first = bytearray(1 << 20)
+guard = bytearray(1 << 20)  # live data above it on the heap, as in a real batch
+del first
 for _ in range(400):
     block = bytearray(1 << 20)
-    kept.append(bytearray(256))  # live data after the block, as in a real batch
     del block
 print(json.dumps({"relaxed": relaxed, "faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before}))
 """
