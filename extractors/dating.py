@@ -7,7 +7,10 @@ times stopped ...") is background, not the day's news: it must not become a new 
 on the publication date; nor does one that tells work under way ("Acme is building a
 refinery"), or a cumulative or rare practice ("has already imposed", "so far has
 awarded", "since the ban has invested", "has rarely used"). And a clause that points
-back ("at the same event", "the same day") takes the date told just before. The vocabulary is data (models/patterns/dating.jsonl).
+back ("at the same event", "the same day") takes the date told just before. A relative
+clause in the perfect ("Acme, which has received $50m") describes a party, and the simple
+present of a meeting verb ("officials talk of") a habit: neither is the day's news. The
+vocabulary is data (models/patterns/dating.jsonl).
 """
 
 from __future__ import annotations
@@ -60,10 +63,33 @@ def ongoing(verb) -> bool:
     return any(ch.dep_ == "aux" and ch.lower_ in aux for ch in verb.children)
 
 
+@lru_cache(maxsize=1)
+def _kind_words(kind: str, key: str) -> frozenset[str]:
+    return frozenset(w for row in models.read_patterns("dating") if row.get("kind") == kind for w in row.get(key, []))
+
+
+def present_habit(verb) -> bool:
+    """ "Officials talk of ...", "the ministers meet every year": the simple present of a
+    meeting verb is a habit or a manner of speaking; a meeting in the news is told in the
+    past, the progressive or the future."""
+    return verb.tag_ in ("VBZ", "VBP") and verb.lemma_.lower() in _kind_words("present_habit", "lemmas") and not any(
+        ch.dep_ in ("aux", "auxpass") for ch in verb.children
+    )
+
+
+def background_relative(verb) -> bool:
+    """ "Acme, which has received $50m in grants", "a mine whose owner has secured a loan":
+    a perfect in a relative clause describes a party by its record; news of the act is
+    told in a clause of its own."""
+    aux = _kind_words("background_relative", "aux")
+    return verb.dep_ == "relcl" and any(ch.dep_ == "aux" and ch.lower_ in aux for ch in verb.children)
+
+
 def habitual(verb) -> bool:
-    """The clause of `verb` carries a habitual or durative modifier, or is an activity under
-    way (see module doc and `ongoing`)."""
-    if ongoing(verb):
+    """The clause of `verb` carries a habitual or durative modifier, is an activity under
+    way (see module doc and `ongoing`), a meeting verb's simple present or a perfect that
+    describes a party (`present_habit`, `background_relative`)."""
+    if ongoing(verb) or present_habit(verb) or background_relative(verb):
         return True
     words, phrases = _habitual()
     for ch in verb.children:

@@ -99,6 +99,8 @@ def vetoed(data: StageData, tok, verb, typ: str = "") -> bool:
     nouns = [tok] if tok.pos_ != "VERB" else [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")]
     if any(_aggregate(n) for n in nouns):
         return True  # "160 minerals deals", "several agreements": a tally, not an event
+    if typ in ("agreement", "talks") and _open_partner_list(data, tok, verb):
+        return True  # "partnerships with more than 20 countries": a record, not an event
     if v.tag_ == "VB" and any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children):
         gov = next((a for a in v.ancestors if a.pos_ == "VERB"), v.head)
         enacted = (typ in POLICY_TYPES and gov.lemma_.lower() in _ENACT) or (
@@ -185,6 +187,40 @@ def _aggregate(noun) -> bool:
             return True
         if ch.dep_ == "amod" and ch.lower_ in ("several", "many", "numerous", "various", "multiple"):
             return True
+    return False
+
+
+_DEFINITE = {"the", "these", "those", "both", "its", "their", "his", "her", "our", "this", "that"}
+
+
+def _open_partner_list(data: StageData, tok, verb) -> bool:
+    """ "signed partnerships with more than 20 countries", "deals with countries including
+    X and Y", "with Chile, Peru and others", "agreements, for example with X": an open-ended
+    or generic list of counterparts tallies a record (analysis prose), it reports no one
+    signing; "with the two countries" or "with Chile and Peru" still name the parties."""
+    generic = data.modality.get("tally_partners", set())
+    near = list(tok.subtree) if tok.pos_ != "VERB" else []
+    if verb is not None:  # the verb's own phrases ("signed ..., for example with X")
+        near += [t for c in verb.children if c.dep_ == "prep" for t in c.subtree]
+    for prep in near:
+        if prep.dep_ != "prep" or prep.lower_ != "with":
+            continue
+        doc = prep.doc
+        if any(doc[j].lower_ in ("example", "instance") for j in range(max(0, prep.i - 3), prep.i)):
+            return True
+        for p in (x for x in prep.children if x.dep_ == "pobj"):
+            if any(x.lower_ in ("others", "other") and x.dep_ in ("conj", "pobj") for x in p.subtree):
+                return True
+            if p.lemma_.lower() in generic and p.tag_ in ("NNS", "NNPS"):
+                kids = list(p.children)
+                if any(k.dep_ in ("det", "poss") and k.lower_ in _DEFINITE for k in kids):
+                    continue
+                nums = [k for k in kids if k.dep_ == "nummod" and k.like_num]
+                if nums and all(_num(k.text) < 3 for k in nums) and not any(
+                    q.lower_ in ("than", "over", "nearly", "about", "some", "around") for k in nums for q in k.children
+                ):
+                    continue
+                return True
     return False
 
 
