@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import models
+from extractors.alternation import compile_words
 from extractors.types import Article
 
 # Context phrases the gate counts though they name no single mineral ("a minerals deal");
@@ -45,8 +46,9 @@ def _form_regex(form: str) -> str:
 
 
 _FORMS = sorted(gate_forms(), key=len, reverse=True)  # longest first: one hit per phrase
-_STRONG = "|".join(_form_regex(f) for f in _FORMS)
-_RX = re.compile(rf"\b(?:{_STRONG})\b", re.IGNORECASE)
+_STRONG_ALTS = [_form_regex(f) for f in _FORMS]
+_STRONG = "|".join(_STRONG_ALTS)
+_RX = compile_words(_STRONG_ALTS, True, r"\b", r"\b")
 MAX_SCAN_CHARS = 400_000
 
 
@@ -67,9 +69,9 @@ def has_commodity(text: str) -> bool:
     return bool(_RX.search(text))
 
 
-_LOOSE = re.compile(
-    rf"\b(?:{_STRONG}|minerals?|mining|magnets?|refiner(?:y|ies)|smelt\w*|processing plant)\b",
-    re.IGNORECASE,
+_LOOSE = compile_words(
+    [*_STRONG_ALTS, "minerals?", "mining", "magnets?", r"refiner(?:y|ies)", r"smelt\w*", "processing plant"],
+    True, r"\b", r"\b",
 )
 
 

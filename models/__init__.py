@@ -293,6 +293,12 @@ def _cached_lemmas(nlp) -> None:
     lem = nlp.get_pipe("lemmatizer")
     if getattr(lem, "mode", None) != "rule" or getattr(lem, "lemmatize", None) != lem.rule_lemmatize:
         return
+    # rule_lemmatize only asks `form in index` of the word lists of lemma_index (57,000 nouns
+    # in a list: a linear scan per candidate form, most of the time of a new word); sets
+    # answer the same question at once
+    index = lem.lookups.get_table("lemma_index", {})
+    for pos in list(index.keys()):
+        index[pos] = frozenset(index[pos])
     inner = lem.rule_lemmatize
     cache: dict[tuple[int, int, int], list[str]] = {}
 

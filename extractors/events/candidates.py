@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from extractors.alternation import compile_words
 from extractors.events.context import Rule, Seg
 from extractors.events.rules import LEDE, WINDOW
 
@@ -24,10 +25,10 @@ _TRIGGER_HINT = re.compile(
     re.IGNORECASE,
 )
 
-_FURNITURE = re.compile(
-    r"read more|appeared first on|originally published|read original article|sign up|subscribe|"
-    r"newsletter|related:|click here|share this|follow us|all rights reserved|copyright",
-    re.IGNORECASE,
+_FURNITURE = compile_words(
+    ["read more", "appeared first on", "originally published", "read original article", "sign up", "subscribe",
+     "newsletter", "related:", "click here", "share this", "follow us", "all rights reserved", "copyright"],
+    True,
 )
 # a source list or citation: "Sources: ...", "Notes: ...", '... Billion”, Reuters, 6 September 2023'
 _CITATION = re.compile(
@@ -55,8 +56,7 @@ def hint_regex(rules: list[Rule]) -> re.Pattern[str]:
         for lem in r.lemmas:
             stem = lem[:-1] if len(lem) > 4 and lem.endswith("e") else lem
             stems.add(stem[:-1] if stem.endswith("y") and len(stem) > 4 else stem)
-    alts = "|".join(sorted((re.escape(x) for x in stems), key=len, reverse=True))
-    return re.compile(rf"\b(?:{alts})", re.IGNORECASE)
+    return compile_words(sorted((re.escape(x) for x in stems), key=len, reverse=True), True, r"\b")
 
 
 def is_cand(segs: list[Seg], i: int, title_commodity: bool, hint: re.Pattern[str] = _TRIGGER_HINT) -> bool:
