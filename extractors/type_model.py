@@ -37,40 +37,50 @@ def _text(sentence: str) -> str:
 
 @dataclass
 class TypeModel:
-    """A trained classifier plus its decision thresholds."""
+    """A trained classifier plus its decision thresholds.
+
+    `nlp` may be None with `path` set: the pipeline is then loaded from `path` when first
+    needed (why: under thresholds that make the model a no-op, extraction never scores a
+    sentence, and `reewatch extract` need not pay the load)."""
 
     nlp: Any
     threshold: float = 0.5  # a sentence reports type T when its score reaches this
     keep_threshold: float = 0.25  # ... or this, when the rules found a trigger of T in it
     info: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    def pipeline(self) -> Any:
+        """The trained spaCy pipeline (loaded from `path` on first use)."""
+        if self.nlp is None and self.path is not None:
+            import spacy
+
+            self.nlp = spacy.load(self.path)
+        return self.nlp
 
     def scores(self, sentences: Sequence[str], batch_size: int = 256) -> list[dict[str, float]]:
         """Per sentence: type -> probability that the sentence reports an event of that type."""
         out = []
-        for doc in self.nlp.pipe((_text(s) for s in sentences), batch_size=batch_size):
+        for doc in self.pipeline().pipe((_text(s) for s in sentences), batch_size=batch_size):
             out.append({t: float(doc.cats.get(t, 0.0)) for t in EVENT_TYPES})
         return out
 
     def to_disk(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
-        self.nlp.to_disk(path)
+        self.pipeline().to_disk(path)
         decision = {"threshold": self.threshold, "keep_threshold": self.keep_threshold, **self.info}
         (path / DECISION_FILE).write_text(json.dumps(decision, indent=1, sort_keys=True) + "\n")
 
     def weights_bytes(self) -> bytes:
-        return self.nlp.get_pipe(PIPE).to_bytes(exclude=["vocab"])
+        return self.pipeline().get_pipe(PIPE).to_bytes(exclude=["vocab"])
 
 
 def load(path: Path = MODEL_DIR) -> TypeModel:
-    """Load a trained model (offline: a directory in models/)."""
-    import spacy
-
+    """A trained model (offline: a directory in models/); its pipeline loads on first use."""
     if not (path / DECISION_FILE).exists():
         raise FileNotFoundError(f"no trained event-type model in {path} (run `reewatch train`)")
-    nlp = spacy.load(path)
     decision = json.loads((path / DECISION_FILE).read_text())
     return TypeModel(
-        nlp, float(decision.pop("threshold")), float(decision.pop("keep_threshold")), decision
+        None, float(decision.pop("threshold")), float(decision.pop("keep_threshold")), decision, path
     )
 
 

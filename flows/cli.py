@@ -345,12 +345,18 @@ RulesOnlyOpt = Annotated[bool, typer.Option("--rules-only", help="Decide event t
 
 def _extractor(rules_only: bool = False) -> Any:
     """The event stage without Prefect or the flow (they take a second to import)."""
+    import gc
+
     from extractors.events import EventExtractor, ExtractionError
 
     try:
-        return EventExtractor(type_model=None) if rules_only else EventExtractor()
+        extractor = EventExtractor(type_model=None) if rules_only else EventExtractor()
     except ExtractionError as exc:
         _fail(str(exc))
+    # the modules, the spaCy model and the stage's tables live until the command ends: out of
+    # the collector's generations, its full collections stop walking them between batches
+    gc.freeze()
+    return extractor
 
 
 @app.command()

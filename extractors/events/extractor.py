@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import cached_property
 
 import models
 from extractors import notices
@@ -61,8 +62,15 @@ class EventExtractor:
         self.data: StageData = load_stage_data(self.nlp, type_model)
         self.last_errors: list[ErrorRecord] = []  # per-article failures of the last extract()
         self.batch_size = 64  # sentences per nlp.pipe batch ([nlp] batch_size)
-        # the hash covers the model files
-        self.nlp_version = models.stage_version(models.model_version(self.nlp), type_model is not None)
+        self._trained_decision = type_model is not None
+
+    @cached_property
+    def nlp_version(self) -> str:
+        """What produced this stage's events (models.stage_version): the type decision it was
+        built with, the hash of the stage's code, patterns and model files, the base model.
+        Computed when first asked (reading and hashing the files costs a quarter second that
+        `reewatch extract` never needs)."""
+        return models.stage_version(models.model_version(self.nlp), self._trained_decision)
 
     @property
     def type_model(self):

@@ -153,12 +153,13 @@ def segment(article: Article) -> list[Seg]:
     pending: DateMention | None = None
     pos = 0
     section = 0
+    head = re.sub(r"\s+", " ", title).strip()
     for n, line in enumerate(text.split("\n")):
         base = pos
         pos += len(line) + 1
         if not line.strip():
             continue
-        if title.strip() and re.sub(r"\s+", " ", line).strip() == re.sub(r"\s+", " ", title).strip():
+        if head and re.sub(r"\s+", " ", line).strip() == head:
             continue  # the headline repeated atop the body: it is the title segment already
         hdr = date_header(line, pub) if pub is not None and len(line) < 40 else None
         if hdr is not None:

@@ -10,6 +10,7 @@ a sentence parsed once is matched once.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from spacy.language import Language
@@ -72,7 +73,7 @@ def _find(data: StageData, doc: Doc, article_text: str) -> list[Found]:
         hits = by_word.get(lem, ()) if lem == low else sorted({*by_word.get(lem, ()), *by_word.get(low, ())})
         for n in hits:
             rule = data.rules[n]
-            if rule.article_requires is not None and not rule.article_requires.search(article_text):
+            if rule.article_requires is not None and not _article_has(rule.article_requires, article_text):
                 continue
             typ, support_used = match_rule(data, rule, tok)
             if typ is None:
@@ -93,6 +94,13 @@ def _find(data: StageData, doc: Doc, article_text: str) -> list[Found]:
                         seen.add(("export_control", rel.i))
                         out.append(("export_control", tok.i, rel.i, "day"))
     return out
+
+
+@lru_cache(maxsize=16)
+def _article_has(pattern: re.Pattern[str], article_text: str) -> bool:
+    """Whether the article names what a rule requires; cached because the rule asks it for
+    every trigger word of every sentence of the article (a search over the whole text)."""
+    return pattern.search(article_text) is not None
 
 
 def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
