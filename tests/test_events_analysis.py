@@ -3,7 +3,8 @@
 Each case is one class of errors found on held-out outlets (magazine analysis, business
 features), written here as new sentences (never taken from a gold file): a record of
 partnerships tallied, a party described by what it has received, the simple present or
-progressive of a meeting verb.
+progressive of a meeting verb, a company's meeting, a share price, a decision to restrict
+exports, a plan with a date of its own.
 """
 
 from __future__ import annotations
@@ -89,3 +90,66 @@ def test_a_meeting_verb_in_the_present_is_no_meeting(ex, text):
 def test_a_meeting_told_in_the_past_is_talks(ex):
     talks = found(ex, "Canadian and Chilean ministers met on Tuesday to discuss lithium.", "talks")
     assert [e.date for e in talks] == ["2025-11-11"] and {"CA", "CL"} <= set(talks[0].actors)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Speaking at Acme Metals' annual shareholder meeting in Perth on Tuesday, the chief executive said rare earth prices were too low.",
+        "Events at the Boreal Minerals annual general meeting last Friday worried officials in Canberra. Boreal mines rare earths.",
+    ],
+)
+def test_a_company_meeting_is_no_talks(ex, text):
+    assert found(ex, text, "talks") == []
+
+
+def test_meeting_standards_is_no_meeting(ex):
+    text = "Anglo American, a global miner, has to meet at least six different standards for mining cobalt."
+    assert found(ex, text, "talks") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Acme Metals shares closed 2 cents lower yesterday after rare earth prices fell.",
+        "Acme Metals shares closed 3 cents lower yesterday at $6.02 as rare earth prices fell.",
+    ],
+)
+def test_a_share_price_is_no_investment(ex, text):
+    assert found(ex, text, "investment") == []
+
+
+def test_a_share_placement_closed_is_an_investment(ex):
+    inv = found(ex, "Acme Metals closed a $200m share placement to fund its rare earth refinery on Tuesday.", "investment")
+    assert [(e.date, e.amount) for e in inv] == [("2025-11-11", 2e8)]
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "party"),
+    [
+        ("In April, Indonesia's decision to restrict exports of nickel ore shocked markets.", "2025-04", "ID"),
+        ("Traders recalled the Chinese government's decision in March to ban the export of gallium refining technology.", "2025-03", "CN"),
+    ],
+)
+def test_a_decision_to_restrict_exports_is_the_act(ex, text, date, party):
+    ctl = found(ex, text, "export_control")
+    assert [(e.date, e.actors) for e in ctl] == [(date, [party])]
+
+
+def test_a_plan_with_its_own_date_is_scheduled(ex):
+    ctl = found(ex, "Brazil plans to introduce export controls on niobium in January.", "export_control")
+    assert [(e.date, e.actors) for e in ctl] == [("2026-01", ["BR"])]
+    pol = found(ex, "Canberra plans to unveil a critical minerals strategy next month.", "industrial_policy")
+    assert [(e.date, e.actors) for e in pol] == [("2025-12", ["AU"])]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Brazil plans to introduce export controls on niobium.",
+        "Brazil plans to introduce export controls on niobium by 2030.",
+        "Brazil planned to introduce export controls on niobium in January.",
+    ],
+)
+def test_an_undated_or_past_plan_stays_speculation(ex, text):
+    assert found(ex, text, "export_control") == []

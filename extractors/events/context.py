@@ -52,6 +52,8 @@ class Rule:
     trade_filter: bool = False
     no_object: bool = False
     subject_actor: bool = False
+    not_objects: set[str] = field(default_factory=set)  # "meet standards" is no meeting
+    not_subject: set[str] = field(default_factory=set)  # "shares closed lower": a price, not a deal
     article_requires: re.Pattern[str] | None = None  # the article must mention e.g. a forum
     now_precision: str = "day"  # ongoing negotiations are news of the month, not of the day
 

@@ -109,6 +109,8 @@ def vetoed(data: StageData, tok, verb, typ: str = "") -> bool:
         purpose = v.dep_ in ("acl", "advcl", "relcl") or (
             v.dep_ == "xcomp" and (v.head.pos_ == "NOUN" or v.head.lemma_.lower() not in _XCOMP_OK)
         )
+        if v.dep_ in ("acl", "xcomp") and v.head.lemma_.lower() in data.modality.get("enacting_noun", ()):
+            purpose = False  # "China's decision to restrict exports": the act itself
         if purpose and not enacted and not _scheduled(data, v, v.head, typ):
             return True
     sent = tok.sent.text.rstrip()
@@ -117,7 +119,10 @@ def vetoed(data: StageData, tok, verb, typ: str = "") -> bool:
 
 def _scheduled(data: StageData, clause, head, typ: str) -> bool:
     """ "Trump is expected to meet Xi next week": a meeting expected on a date is on the
-    calendar (FORMAT.md annotates scheduled events), unlike an expected outcome."""
+    calendar (FORMAT.md annotates scheduled events), unlike an expected outcome; and "the
+    commission plans to unveil a scheme in December": a present plan with its own date."""
+    if _dated_plan(data, clause, head):
+        return True
     return (
         typ in data.modality.get("scheduled_types", ())
         and head.lemma_.lower() in data.modality.get("schedule_passive", ())
@@ -125,6 +130,22 @@ def _scheduled(data: StageData, clause, head, typ: str) -> bool:
         and any(c.dep_ == "auxpass" for c in head.children)
         and any(t.ent_type_ == "DATE" for t in clause.subtree)
     )
+
+
+def _dated_plan(data: StageData, clause, head) -> bool:
+    """ "Brazil plans to introduce export controls in January", "is planning to ... next
+    month": a plan told in the present with a month or a day of its own (not a year: "by
+    2030" is an ambition) is on the calendar."""
+    if head.lemma_.lower() not in data.modality.get("dated_plan", ()) or clause.dep_ != "xcomp":
+        return False
+    present = head.tag_ in _PRESENT_TAGS or (
+        head.tag_ == "VBG" and any(c.dep_ == "aux" and c.lower_ in ("is", "are", "'s", "'re") for c in head.children)
+    )
+    if not present:
+        return False
+    own = [t for c in head.children if c.dep_ in ("prep", "npadvmod") and c.i != clause.i for t in c.subtree]
+    dates = [t for t in [*clause.subtree, *own] if t.ent_type_ == "DATE"]  # "In December the EU plans to"
+    return any(not t.like_num or not (1900 <= _num(t.text) <= 2100) for t in dates)
 
 
 def reported(verb) -> bool:

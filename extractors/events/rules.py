@@ -48,6 +48,8 @@ def load_rules() -> tuple[list[Rule], dict[str, set[str]]]:
                 trade_filter=bool(r.get("trade_filter")),
                 no_object=bool(r.get("no_object")),
                 subject_actor=bool(r.get("subject_actor")),
+                not_objects=set(r.get("not_objects", [])),
+                not_subject=set(r.get("not_subject", [])),
                 article_requires=re.compile(r["article_requires"]) if r.get("article_requires") else None,
                 now_precision=r.get("now_precision", "day"),
             )

@@ -110,6 +110,10 @@ def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
             return None, None
         if rule.objects and not _has_object(tok, rule.objects):
             return None, None
+        if rule.not_objects and _has_object(tok, rule.not_objects):
+            return None, None  # "has to meet six standards": another sense of the verb
+        if rule.not_subject and any(c.dep_ == "nsubj" and c.lemma_.lower() in rule.not_subject for c in tok.children):
+            return None, None  # "Acme shares closed at $6.02": a price, not money raised
         if rule.not_modifiers and any(
             _other_kind(c, rule.not_modifiers) for c in tok.children if c.dep_ in ("dobj", "nsubjpass")
         ):  # "granted an exploitation licence", "exploration licences are issued"
@@ -150,6 +154,8 @@ def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
         if v.lemma_.lower() in rule.support:
             if _stative_agent(tok, v):
                 continue
+            if tok.lemma_.lower() in rule.not_subject and tok.dep_ == "nsubj" and tok.head.i == v.i:
+                continue  # "Acme shares closed 3 cents lower": the stock price, not a share sale
             if rule.type == "talks" and _at_event(tok):
                 return None, v
             if rule.type == "agreement" and _financing_compound(tok):
