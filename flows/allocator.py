@@ -14,8 +14,9 @@ the nanny chose still hands memory back above it.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
+from collections.abc import Callable
+from functools import cache
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number (malloc.h)
 HEAP_BLOCKS_UP_TO = 4 * 1024 * 1024
@@ -32,10 +33,16 @@ def keep_batches_on_heap(env: dict[str, str] | None = None, threshold: int = HEA
     env = os.environ if env is None else env
     if "MALLOC_MMAP_THRESHOLD_" in env or not any(k in env for k in _TUNABLES):
         return False
+    mallopt = _mallopt()
+    return mallopt is not None and mallopt(M_MMAP_THRESHOLD, threshold) == 1
+
+
+@cache
+def _mallopt() -> Callable[[int, int], int] | None:
+    """glibc's mallopt, looked up once per process; None off glibc (musl, macOS, Windows)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (musl, macOS, Windows)
-        return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return mallopt(M_MMAP_THRESHOLD, threshold) == 1
+        fn = ctypes.CDLL(None).mallopt  # the symbols already loaded: libc is among them
+    except (OSError, AttributeError, TypeError):
+        return None
+    fn.argtypes, fn.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return fn

@@ -118,6 +118,9 @@ def extract_pages(pages: pa.Table, extract_all: bool = False) -> dict[str, pa.Ta
     """
     from extractors.articles import extract_article
     from extractors.http import FetchError
+    from flows.allocator import keep_batches_on_heap
+
+    keep_batches_on_heap()  # on a Dask worker (see flows/allocator.py); NLP does it at model load
 
     articles: list[Article] = []
     keys: list[str] = []
