@@ -153,3 +153,8 @@ def test_a_plan_with_its_own_date_is_scheduled(ex):
 )
 def test_an_undated_or_past_plan_stays_speculation(ex, text):
     assert found(ex, text, "export_control") == []
+
+
+def test_a_stockpile_programme_is_one_stockpile_event(ex):
+    evs = events(ex, "Japan launched a $2 billion rare earths stockpile initiative on Monday.")
+    assert [(e.type, e.date, e.actors) for e in evs] == [("stockpile", "2025-11-10", ["JP"])]

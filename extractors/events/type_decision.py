@@ -95,6 +95,12 @@ def reconcile(found: list[Cand]) -> list[Cand]:
     types = {c.type for c in found}
     if "stockpile" in types:
         found = [c for c in found if c.type != "investment"]
+        # "launched a rare earths stockpile initiative": the programme is the stockpile event
+        stock = {c.trigger.i for c in found if c.type == "stockpile"}
+        found = [
+            c for c in found
+            if not (c.type == "industrial_policy" and any(ch.i in stock for ch in c.trigger.children))
+        ]
     found = [c for c in found if c.type != "investment" or not _not_an_investment(c, types)]
     if "export_control_easing" in types:
         easing_verbs = {c.verb.i for c in found if c.type == "export_control_easing" and c.verb is not None}
