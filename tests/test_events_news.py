@@ -8,28 +8,16 @@ short name as a metonym, money written as an adjective.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
 from extractors.events import EventExtractor
 from extractors.money import parse_money
-from extractors.types import Article
+from tests.sentence_events import events, found
 
 
 @pytest.fixture(scope="module")
 def ex() -> EventExtractor:
     return EventExtractor()
-
-
-def events(ex: EventExtractor, text: str, pub: str = "2025-11-13") -> list:
-    a = Article(url=f"http://example.test/{abs(hash(text))}", title="Minerals news", text=text,
-                published=datetime.fromisoformat(pub))
-    return ex.extract([a])[0]
-
-
-def found(ex: EventExtractor, text: str, typ: str) -> list:
-    return [e for e in events(ex, text) if e.type == typ]
 
 
 @pytest.mark.parametrize(
