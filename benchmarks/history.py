@@ -178,7 +178,7 @@ class Cluster:
             self.procs.append(subprocess.Popen(
                 [dask, "worker", self.address, "--nthreads", "1", "--no-dashboard",
                  "--host", "127.0.0.1", "--memory-limit", "1.5GiB"],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                cwd=ROOT, env={**env, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         from distributed import Client
 
         with Client(self.address, timeout=120) as client:

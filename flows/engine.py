@@ -22,6 +22,11 @@ from typing import Any
 # elsewhere): spaCy plus one shard of 200 pages needs ~400 MB.
 WORKER_MEMORY_LIMIT = "1.5GiB"
 
+# Dask workers sample their own stacks every 10 ms for the dashboard's profile page: on
+# the local cluster of `--workers N` nobody looks at it, and it costs each worker ~1% of a
+# core. (For `dask worker`, the README sets the same through DASK_DISTRIBUTED__WORKER__...)
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
 
 class EngineError(ValueError):
     """Bad --workers / --dask-address values."""
@@ -59,6 +64,9 @@ class Engine:
 
         if self.dask_address:
             return DaskTaskRunner(address=self.dask_address)
+        import dask
+
+        dask.config.set(LOCAL_WORKER_CONFIG)  # the nannies hand this process's config to their workers
         return DaskTaskRunner(cluster_kwargs={
             "n_workers": self.workers, "threads_per_worker": 1, "processes": True,
             "memory_limit": self.memory_limit, "dashboard_address": None,

@@ -100,6 +100,17 @@ def test_engine_options_are_checked() -> None:
         Engine(dask_address="127.0.0.1:8786")
 
 
+def test_local_cluster_workers_do_not_profile_themselves() -> None:
+    """The local cluster's nannies pass this process's Dask config to their workers."""
+    import dask
+
+    with dask.config.set({"distributed.worker.profile.enabled": True}):
+        Engine(workers=1).task_runner()
+        assert dask.config.get("distributed.worker.profile.enabled") is True  # in-process: untouched
+        Engine(workers=2).task_runner()
+        assert dask.config.get("distributed.worker.profile.enabled") is False
+
+
 def test_backfill_cli_errors(tmp_path: Path) -> None:
     from flows.cli import app
 
