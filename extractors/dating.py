@@ -77,6 +77,11 @@ def present_habit(verb) -> bool:
     )
 
 
+def perfect_aux() -> frozenset[str]:
+    """The auxiliaries of the present perfect ("has", "have", "'s", "'ve")."""
+    return _kind_words("background_relative", "aux")
+
+
 def background_relative(verb) -> bool:
     """ "Acme, which has received $50m in grants", "a mine whose owner has secured a loan":
     a perfect in a relative clause describes a party by its record; news of the act is

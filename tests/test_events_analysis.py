@@ -146,3 +146,39 @@ def test_an_undated_or_past_plan_stays_speculation(ex, text):
 def test_a_stockpile_programme_is_one_stockpile_event(ex):
     evs = events(ex, "Japan launched a $2 billion rare earths stockpile initiative on Monday.")
     assert [(e.type, e.date, e.actors) for e in evs] == [("stockpile", "2025-11-10", ["JP"])]
+
+
+_OPENING = (
+    "Copper prices rose on Monday. Traders in London were cautious. Shipping rates fell. "
+    "A port strike in Chile ended. Analysts cut their forecasts. Factory output in Asia slowed. "
+    "The dollar weakened against the euro. Oil was flat. Bond yields edged up. "
+    "Stocks in Tokyo closed higher. "
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "typ"),
+    [
+        ("Canada has also signed a rare earths supply agreement with Japan.", "agreement"),
+        ("The agency has committed $900m in loans to lithium and graphite refineries.", "investment"),
+    ],
+)
+def test_an_undated_perfect_deep_in_the_body_is_background(ex, text, typ):
+    # after the opening sentences an undated perfect sums up a party's record
+    assert found(ex, _OPENING + text, typ) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "typ"),
+    [
+        ("Canada has signed a rare earths supply agreement with Japan.", "agreement"),
+        ("The US Department of Energy has committed $900m in loans to a lithium refinery.", "investment"),
+    ],
+)
+def test_an_undated_perfect_in_the_opening_is_the_days_news(ex, text, typ):
+    assert [e.date for e in found(ex, text + " Copper prices rose. Traders were cautious.", typ)] == ["2025-11-13"]
+
+
+def test_a_dated_perfect_deep_in_the_body_keeps_its_date(ex):
+    deals = found(ex, _OPENING + "Canada has signed a rare earths supply agreement with Japan on Tuesday.", "agreement")
+    assert [e.date for e in deals] == ["2025-11-11"]

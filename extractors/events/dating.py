@@ -17,7 +17,7 @@ from extractors import dating as date_cues
 from extractors.dates import find_dates
 from extractors.events.context import ArticleContext, Cand, Seg, StageData
 from extractors.events.modality import is_future, is_now
-from extractors.events.rules import ACTOR_LOOKBACK, LEDE, LEDE_FOLLOW
+from extractors.events.rules import ACTOR_LOOKBACK, LEDE, LEDE_FOLLOW, NEWS_LEDE
 from models.orgs import NER_ORG
 
 UNDATED_PAST_IS_NEWS = False  # an undated past-tense event is taken as the article's news
@@ -140,7 +140,10 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
     # "MOUs are scheduled to be signed", "is set to conduct a stockpile": a future act
     # without its own date is not the day's news (an investment's "will build" is: allow_will)
     undated_future = future and c.type != "investment"
-    if is_now(head, allow_will=c.type == "investment") and not date_cues.habitual(head) and not undated_future:
+    if (
+        is_now(head, allow_will=c.type == "investment") and not date_cues.habitual(head) and not undated_future
+        and not _background_perfect(ctx, c, head)
+    ):
         c.date, c.precision = pub.isoformat(), "day"
         if c.now_precision == "month":
             c.date, c.precision = pub.isoformat()[:7], "month"
@@ -154,6 +157,25 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
         c.date, c.precision, c.source = pub.isoformat(), "day", "now"
         return True
     return False
+
+
+def _perfect(v, depth: int = 0) -> bool:
+    """ "has signed", "have been imposed" (also through "has signed and ratified")."""
+    if v.tag_ == "VBN" and any(ch.dep_ == "aux" and ch.lower_ in date_cues.perfect_aux() for ch in v.children):
+        return True
+    return v.dep_ == "conj" and v.tag_ == "VBN" and depth < 2 and _perfect(v.head, depth + 1)
+
+
+def _background_perfect(ctx: ArticleContext, c: Cand, head) -> bool:
+    """ "It has joined the partnership", "the agency has committed $2bn to projects": an
+    undated present perfect told after the article's opening sentences sums up a party's
+    record (analysis and feature prose); the day's news in the perfect opens the story
+    ("China has expanded its controls, the ministry said") or is a press release's."""
+    if ctx.today_release or not _perfect(head):
+        return False
+    body = [s for s in ctx.segs if not s.is_title]
+    pos = next((n for n, s in enumerate(body) if s is c.seg), 0)
+    return pos >= NEWS_LEDE
 
 
 def _inner_infinitive(owner, head, trigger) -> bool:
