@@ -8,9 +8,12 @@ the same words (a stockpile purchase is not an investment, an easing is not a ne
 
 from __future__ import annotations
 
+from extractors import parties
 from extractors.events.context import Cand, Seg, StageData
 from extractors.events.modality import vetoed
+from extractors.events.rules import TYPE_ROWS
 from extractors.events.triggers import _governor
+from models.orgs import NER_ORG
 
 _DECREES = {"order", "proclamation", "determination"}
 
@@ -102,6 +105,10 @@ def reconcile(found: list[Cand]) -> list[Cand]:
             if not (c.type == "industrial_policy" and any(ch.i in stock for ch in c.trigger.children))
         ]
     found = [c for c in found if c.type != "investment" or not _not_an_investment(c, types)]
+    for c in found:
+        if c.type == "investment" and _programme_funding(c):
+            c.type = _PROGRAMME["becomes"]
+    types = {c.type for c in found}
     if "export_control_easing" in types:
         easing_verbs = {c.verb.i for c in found if c.type == "export_control_easing" and c.verb is not None}
         found = [
@@ -137,3 +144,87 @@ def _not_an_investment(c: Cand, types: set[str]) -> bool:
                 return True
     return False
 
+
+# FORMAT.md: a government's funding programme that names no project is industrial_policy
+_PROGRAMME = TYPE_ROWS["investment"].get("programme") or {"becomes": "investment", "money_lemmas": []}
+_MONEY_LEMMAS = frozenset(_PROGRAMME["money_lemmas"])
+_TO_PREPS = {"for", "to", "toward", "towards", "into"}
+_SPECIFIC_DETS = {"the", "this", "that", "its", "their", "his", "her"}
+_FIRMS = {"COMPANY", "ORG", NER_ORG}
+
+
+def _programme_funding(c: Cand) -> bool:
+    """ "The energy department announced $200m in grants to expand lithium refining",
+    "Chile unveiled $300m in financing for copper projects": a government or agency funds a
+    sector or a programme and no company or named project receives it. FORMAT.md calls that
+    industrial_policy (naming no specific project's financing); a named recipient ("a
+    $100m loan to Acme", "towards the project") keeps it an investment."""
+    trig = c.trigger
+    head = c.verb if c.verb is not None else trig
+    if trig.lemma_.lower() not in _MONEY_LEMMAS or head.pos_ not in ("VERB", "AUX"):
+        return False
+    clause = _own_clause(head)
+    doc = trig.doc
+    for e in doc.ents:
+        if e.label_ in _FIRMS and any(t.i in clause for t in e) and not parties.is_not_party(e.ent_id_ or e.text):
+            return False  # a company funds or is funded: an investment
+    if not _government_funder(head):
+        return False
+    anchors = {head.i, trig.i, *(ch.i for ch in head.children if ch.dep_ == "dobj")}
+    anchors |= {a.i for a in trig.ancestors if a.i in clause}
+    if any(ch.dep_ == "nsubjpass" and not any(t.ent_type_ == "MONEY" for t in ch.subtree) for ch in head.children):
+        return False  # "the mine will be financed by ...": the subject is the recipient
+    if not any(t.ent_type_ == "MONEY" for t in doc if t.i in clause):
+        return False  # a programme is told by its money; "financing commitments" alone is no event
+    generic = False
+    for t in doc:
+        if t.i not in clause:
+            continue
+        if t.dep_ == "pobj" and t.head.lower_ in _TO_PREPS:
+            if _specific(t):
+                return False  # "financing for Acme's refinery", "towards the project"
+            generic = generic or t.head.head.i in anchors
+        elif t.dep_ in ("advcl", "xcomp", "acl", "relcl") and t.head.i in anchors and t.pos_ == "VERB" and any(
+            ch.dep_ == "aux" and ch.lower_ == "to" for ch in t.children
+        ):  # a purpose: "to expand processing capacity"
+            if any(_specific(o) for o in t.children if o.dep_ == "dobj"):
+                return False
+            generic = True
+    return generic
+
+
+def _own_clause(head) -> set[int]:
+    """Token indices of a verb's clause without the clauses coordinated to it ("..., but
+    Acme is still struggling to finance its mine")."""
+    out = {t.i for t in head.subtree}
+    for ch in head.children:
+        if ch.dep_ in ("conj", "parataxis") and ch.pos_ in ("VERB", "AUX"):
+            out -= {t.i for t in ch.subtree}
+    return out
+
+
+def _government_funder(head) -> bool:
+    """The clause's subject (or the subject it inherits) is a country or a state agency."""
+    cur = head
+    for _ in range(3):
+        subs = [ch for ch in cur.children if ch.dep_ == "nsubj"]
+        if subs:
+            return any(t.ent_type_ in ("GPE", "AGENCY") for s in subs for t in s.subtree)
+        if cur.dep_ not in ("xcomp", "conj", "advcl") or cur.head.i == cur.i:
+            return False
+        cur = cur.head
+    return False
+
+
+def _specific(noun) -> bool:
+    """A recipient named as one thing: a proper name, a pronoun, "the project", "its mine"
+    (a plural or a mass noun - "projects", "research", "capacity" - names a sector)."""
+    if noun.pos_ == "PRON" or (noun.pos_ == "PROPN" and noun.ent_type_ not in ("GPE", "COMMODITY")):
+        return True
+    if noun.tag_ in ("NNS", "NNPS"):
+        return False
+    return any(
+        (ch.dep_ == "det" and ch.lower_ in _SPECIFIC_DETS) or (ch.dep_ == "poss" and ch.ent_type_ != "GPE")
+        or (ch.dep_ == "compound" and ch.pos_ == "PROPN" and ch.ent_type_ not in ("GPE", "COMMODITY"))
+        for ch in noun.children
+    )
