@@ -38,3 +38,31 @@ def test_easing_verb_on_exports_is_an_easing(ex, text):
 def test_amending_an_export_control_list_is_a_control(ex, verb):
     text = f"On March 3, 2025, China's commerce ministry {verb} its export control list to add equipment used to refine germanium."
     assert [d for d, _ in _typed(ex, text, "export_control")] == ["2025-03-03"]
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Beijing has long restricted exports of gallium. The measures announced in July were far tougher, "
+         "covering germanium too.", "2025-07"),
+        ("China first curbed exports of graphite years ago. Similar measures were applied in August to antimony.",
+         "2025-08"),
+        ("China has tightened export licensing for tungsten. In March, citing security concerns, Beijing announced "
+         "the restrictions, which required licences.", "2025-03"),
+    ],
+)
+def test_a_measure_noun_refers_back_to_the_export_controls_before_it(ex, text, date):
+    assert date in [d for d, _ in _typed(ex, text, "export_control")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no export control named before: "the measures" are something else
+        "Ottawa wants cleaner mines for nickel. The measures announced in July target tailings dams.",
+        # an undated present tense describes the measure, it reports no new act
+        "Beijing tightened export controls on gallium long ago. The restrictions add germanium compounds.",
+    ],
+)
+def test_an_anaphoric_measure_needs_an_antecedent_and_a_date(ex, text):
+    assert _typed(ex, text, "export_control") == []

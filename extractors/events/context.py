@@ -78,6 +78,7 @@ class Cand:
     in_context: bool = False  # the commodity came from neighbouring sentences, not this one
     now_precision: str = "day"
     weak: set[str] = field(default_factory=set)  # actors only the statistical NER vouches for
+    anaphoric: bool = False  # "the measures": a control named in the sentences before
 
 
 @dataclass

@@ -26,7 +26,7 @@ from extractors.events.context import ArticleContext, Cand, Seg, StageData
 from extractors.events.dating import lede_news
 from extractors.events.merging import attach_headline, merge, title_seg_index
 from extractors.events.rules import WINDOW, load_stage_data
-from extractors.events.triggers import find_triggers
+from extractors.events.triggers import anaphoric_controls, find_triggers
 from extractors.events.type_decision import decide, reconcile, score_types
 from extractors.relevance import relevance_hits
 from extractors.types import Article, ErrorRecord, Event
@@ -162,12 +162,15 @@ def article_events(data: StageData, art: Article, segs: list[Seg]) -> list[Event
     for i, s in enumerate(segs):
         if s.doc is None or s.is_title:
             continue
-        found = decide(data, s, find_triggers(data, s))
+        found = find_triggers(data, s)
+        have = {(f.type, (f.verb if f.verb is not None else f.trigger).i) for f in found}
+        found += [a for a in anaphoric_controls(data, segs, i) if (a.type, a.verb.i) not in have]
+        found = decide(data, s, found)
         if not found:
             continue
         for c in reconcile(found):
             c.today_release = ctx.today_release
-            if fill(data, ctx, c, i, ctx.title_seg):
+            if fill(data, ctx, c, i, ctx.title_seg) and not (c.anaphoric and c.source == "now"):
                 cands.extend(split(c))
     stock_at = [seg_index[id(c.seg)] for c in cands if c.type == "stockpile"]
     if stock_at:  # money around a stockpile purchase is the purchase, not an investment

@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 
 from extractors.events.context import Cand, Rule, Seg, StageData
 from extractors.events.modality import is_money, vetoed
+from extractors.events.rules import TYPE_ROWS
 
 TRIGGERS_ATTR = "event_triggers"  # Doc._.event_triggers: (type, trigger i, verb i, now precision)
 ARTICLE_ATTR = "article_text"  # Doc._.article_text: title + text of the sentence's article
@@ -93,6 +94,50 @@ def _find(data: StageData, doc: Doc, article_text: str) -> list[Found]:
                     if not vetoed(data, tok, rel, "export_control") and ("export_control", rel.i) not in seen:
                         seen.add(("export_control", rel.i))
                         out.append(("export_control", tok.i, rel.i, "day"))
+    return out
+
+
+_ANAPHORA = TYPE_ROWS.get("export_control", {}).get("anaphora") or {}
+_ANTECEDENT = re.compile(_ANAPHORA["antecedent"], re.IGNORECASE) if _ANAPHORA else None
+
+
+def anaphoric_controls(data: StageData, segs: list[Seg], i: int) -> list[Cand]:
+    """ "China curbed exports of gallium. The measures announced in July ...": a bare
+    measure noun ("the restrictions", "similar measures") imposed, applied or lifted, when
+    one of the sentences just before (same section) names export controls, is that control
+    (models/patterns/types.jsonl, export_control.anaphora). Marked `anaphoric`: it counts
+    only with a date of its own clause (the caller checks)."""
+    seg = segs[i]
+    doc = seg.doc
+    if doc is None or _ANTECEDENT is None:
+        return []
+    nouns, dets = set(_ANAPHORA["nouns"]), set(_ANAPHORA["determiners"])
+    heads = [
+        t for t in doc
+        if t.pos_ == "NOUN" and t.lemma_.lower() in nouns
+        and any(ch.dep_ in ("det", "amod") and ch.lower_ in dets for ch in t.children)
+    ]
+    if not heads:
+        return []
+    lookback = int(_ANAPHORA.get("lookback", 3))
+    before = [x for x in segs[max(0, i - lookback) : i] if not x.is_title and x.section == seg.section]
+    if not any(_ANTECEDENT.search(x.text) for x in before):
+        return []
+    rule = next((r for r in data.rules if r.type == "export_control" and r.cue == "noun" and r.easing_support), None)
+    if rule is None:
+        return []
+    support = set(_ANAPHORA["support"])
+    out: list[Cand] = []
+    for tok in heads:
+        if _other_kind(tok, rule.not_modifiers) or _modified(data, tok, rule.modifiers):
+            continue  # another kind of measure, or a control the rules read already
+        for v in _support_verbs(tok):
+            lem = v.lemma_.lower()
+            typ = "export_control_easing" if lem in rule.easing_support else "export_control" if lem in support else None
+            if typ is None or vetoed(data, tok, v, typ):
+                continue
+            out.append(Cand(typ, tok, v, seg, anaphoric=True))
+            break
     return out
 
 
