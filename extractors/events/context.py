@@ -56,6 +56,7 @@ class Rule:
     not_subject: set[str] = field(default_factory=set)  # "shares closed lower": a price, not a deal
     article_requires: re.Pattern[str] | None = None  # the article must mention e.g. a forum
     now_precision: str = "day"  # ongoing negotiations are news of the month, not of the day
+    states: set[str] = field(default_factory=set)  # "is in talks with X", "talks are well advanced"
 
 
 @dataclass

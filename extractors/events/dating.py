@@ -16,7 +16,7 @@ from datetime import date
 from extractors import dating as date_cues
 from extractors.dates import find_dates
 from extractors.events.context import ArticleContext, Cand, Seg, StageData
-from extractors.events.modality import is_future, is_now
+from extractors.events.modality import is_future, is_now, reported
 from extractors.events.rules import ACTOR_LOOKBACK, LEDE, LEDE_FOLLOW, NEWS_LEDE
 from models.orgs import NER_ORG
 
@@ -137,11 +137,17 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
         if earlier is not None:
             c.date, c.precision, c.source = earlier, "day", "explicit"
             return True
+    if c.now_precision == "month" and head.tag_ == "VBD" and reported(head):
+        # "said discussions were well advanced": a state reported in the past tense of the
+        # speech is still current in the publication month
+        c.date, c.precision, c.source = pub.isoformat()[:7], "month", "now"
+        return True
     # "MOUs are scheduled to be signed", "is set to conduct a stockpile": a future act
     # without its own date is not the day's news (an investment's "will build" is: allow_will)
     undated_future = future and c.type != "investment"
     if (
-        is_now(head, allow_will=c.type == "investment") and not date_cues.habitual(head) and not undated_future
+        is_now(head, allow_will=c.type == "investment") and not undated_future
+        and not (date_cues.habitual(head) and c.now_precision != "month")  # "still in talks": current
         and not _background_perfect(ctx, c, head)
     ):
         c.date, c.precision = pub.isoformat(), "day"

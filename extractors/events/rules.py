@@ -52,6 +52,7 @@ def load_rules() -> tuple[list[Rule], dict[str, set[str]]]:
                 not_subject=set(r.get("not_subject", [])),
                 article_requires=re.compile(r["article_requires"]) if r.get("article_requires") else None,
                 now_precision=r.get("now_precision", "day"),
+                states=set(r.get("states", [])),
             )
         )
     modality = {r["kind"]: set(r["lemmas"]) for r in models.read_patterns("modality")}

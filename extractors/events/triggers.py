@@ -197,6 +197,8 @@ def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
         return rule.type, verbs[0]  # "At a meeting with Xi on Oct. 30, Trump offered ..."
     for v in verbs:
         if v.lemma_.lower() in rule.support:
+            if rule.states and not _ongoing_state(tok, v, rule.states):
+                continue
             if _stative_agent(tok, v):
                 continue
             if tok.lemma_.lower() in rule.not_subject and tok.dep_ == "nsubj" and tok.head.i == v.i:
@@ -207,6 +209,18 @@ def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
                 return "investment", v
             return rule.type, v
     return None, None
+
+
+def _ongoing_state(tok, verb, states: set[str]) -> bool:
+    """ "Acme is still in negotiations with the government", "remained in talks with X",
+    "discussions with the government were well advanced": negotiations under way as a state
+    of the parties (a "be"/"remain" clause), not the bare word ("the talks were in Geneva")."""
+    if tok.dep_ == "pobj" and tok.head.lower_ == "in" and tok.head.head.i == verb.i:
+        return any(c.dep_ == "prep" and c.lower_ in ("with", "between") for c in tok.children)
+    return tok.dep_ == "nsubj" and tok.head.i == verb.i and any(
+        c.dep_ in ("acomp", "advmod", "attr") and (c.lemma_.lower() in states or c.lower_ in states)
+        for c in verb.children
+    )
 
 
 def _under_easing_noun(data: StageData, tok) -> bool:

@@ -1,0 +1,57 @@
+"""Talks the rules used to miss or invent (issue 12, recall of `talks` on unseen news).
+
+Each case is one class found by error analysis on held-out outlets, written here as new
+sentences (never taken from a gold file): negotiations under way as a state of the
+parties ("is still in talks with the government"), scheduled meetings and state visits,
+and words that are no talks (a deal struck, one person discussing his plans).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.events import EventExtractor
+from tests.sentence_events import events
+
+
+@pytest.fixture(scope="module")
+def ex() -> EventExtractor:
+    return EventExtractor()
+
+
+def talks(ex: EventExtractor, text: str, pub: str = "2025-11-13") -> list:
+    return [e for e in events(ex, text, pub) if e.type == "talks"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ridgeway Metals is building a rare earths refinery in Queensland, but is still in negotiations "
+        "with the federal government over an extension of its loan facility.",
+        "Bluewater Minerals said it remained in talks with the government on funding for its graphite plant.",
+        "Bluewater Minerals runs a graphite plant in Ontario. Its chief executive said discussions with the "
+        "government on the plant were \"well advanced\" and declined to comment further.",
+        "Talks between Bluewater Minerals and the government on the graphite plant's funding are ongoing, "
+        "the company said.",
+    ],
+)
+def test_negotiations_under_way_are_talks_of_the_publication_month(ex, text):
+    found = talks(ex, text)
+    assert [(e.date, e.date_precision) for e in found] == [("2025-11", "month")]
+
+
+def test_ongoing_talks_keep_the_day_of_the_report(ex):
+    found = talks(ex, "Bluewater Minerals said on Tuesday it remained in talks with the government on "
+                      "funding for its graphite plant.")
+    assert [e.date[:7] for e in found] == ["2025-11"] and "Bluewater Minerals" in found[0].actors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The lithium talks were in Geneva, officials said.",  # where talks were, no state of parties
+        "Bluewater Minerals is in talks to buy a graphite mine.",  # no counterpart named
+    ],
+)
+def test_the_word_talks_under_be_is_no_ongoing_negotiation(ex, text):
+    assert talks(ex, text) == []
