@@ -55,3 +55,32 @@ def test_ongoing_talks_keep_the_day_of_the_report(ex):
 )
 def test_the_word_talks_under_be_is_no_ongoing_negotiation(ex, text):
     assert talks(ex, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # one private person talking about his own plans: no counterpart, no negotiation
+        "Maria Lopez, the boss of a Canadian lithium firm, discussed her next venture on Monday.",
+        # the negotiations only borrow the verb of the deal struck: that is the agreement
+        "Although the lithium curbs were lifted after Canada and Chile struck a trade deal on November 3rd, "
+        "Peru, despite its ambitions, found itself a bystander to negotiations with deep consequences for its miners.",
+        # a later bare infinitive still hangs on "is expected to": an expectation, not a meeting
+        "Kim is also expected to meet with other Japanese leaders, attend business events and meet with the "
+        "Korean community in Japan on lithium.",
+    ],
+)
+def test_no_talks(ex, text):
+    assert talks(ex, text) == []
+
+
+def test_a_person_discussing_with_a_counterpart_still_talks(ex):
+    found = talks(ex, "Maria Lopez, the boss of a Canadian lithium firm, discussed a supply deal with "
+                      "Chile's mining minister on Monday.")
+    assert [e.date for e in found] == ["2025-11-10"] and "CL" in found[0].actors
+
+
+def test_a_deal_struck_keeps_its_agreement(ex):
+    text = ("Although the lithium curbs were lifted after Canada and Chile struck a trade deal on November 3rd, "
+            "Peru, despite its ambitions, found itself a bystander to negotiations with deep consequences for its miners.")
+    assert [e.date for e in events(ex, text) if e.type == "agreement"] == ["2025-11-03"]

@@ -75,7 +75,7 @@ def vetoed(data: StageData, tok, verb, typ: str = "") -> bool:
         ):
             head = cur.head
             if head.lemma_.lower() in hyp and head.i != cur.i:
-                if cur.dep_ != "conj" and not _scheduled(data, cur, head, typ):
+                if (cur.dep_ != "conj" or _stray_infinitive(cur, head)) and not _scheduled(data, cur, head, typ):
                     return True
             for c in head.children:
                 if (
@@ -115,6 +115,17 @@ def vetoed(data: StageData, tok, verb, typ: str = "") -> bool:
             return True
     sent = tok.sent.text.rstrip()
     return sent.endswith("?")
+
+
+def _stray_infinitive(verb, head) -> bool:
+    """ "is expected to meet X, attend events and meet Y": the parser may hang the later bare
+    infinitives on "expected" as conjuncts; with no subject or auxiliary of their own after
+    a "to" infinitive there, they continue the expectation, not a new fact."""
+    return (
+        verb.tag_ in ("VB", "VBP")
+        and not any(c.dep_ in ("nsubj", "nsubjpass", "aux", "auxpass") for c in verb.children)
+        and any(c.dep_ == "xcomp" and c.i < verb.i for c in head.children)
+    )
 
 
 def _scheduled(data: StageData, clause, head, typ: str) -> bool:

@@ -163,7 +163,7 @@ def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
             _other_kind(c, rule.not_modifiers) for c in tok.children if c.dep_ in ("dobj", "nsubjpass")
         ):  # "granted an exploitation licence", "exploration licences are issued"
             return None, None
-        if rule.subject_actor and not _actor_subject(tok):
+        if rule.subject_actor and (not _actor_subject(tok) or _lone_person(tok)):
             return None, None
         if rule.no_object and (
             tok.tag_ != "VBN"
@@ -323,6 +323,27 @@ def _actor_subject(verb) -> bool:
     if verb.dep_ in ("xcomp", "conj", "acomp") and verb.head.pos_ in ("VERB", "AUX", "ADJ") and verb.head.i != verb.i:
         return _actor_subject(verb.head)  # "X and Y are due to meet": the subject of "are"
     return False
+
+
+_PARTY_ENTS = ("GPE", "LEADER", "AGENCY", "ORG", "COMPANY", "PERSON")
+
+
+def _lone_person(verb) -> bool:
+    """ "Josh Brown, the boss of a mining firm, is discussing his next venture": one private
+    person talking about his plans, with no counterpart (no "with X", no one met), is no
+    negotiation; officials and governments are told apart by the entity ruler (LEADER)."""
+    subs = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if not any(s.ent_type_ == "PERSON" for s in subs) or any(
+        s.ent_type_ in _PARTY_ENTS[:-1] or s.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in s.children)
+        for s in subs
+    ):
+        return False
+    if any(c.dep_ == "prep" and c.lower_ in ("with", "between") for c in verb.children):
+        return False
+    return not any(
+        t.ent_type_ in _PARTY_ENTS or t.lemma_.lower() in _PEOPLE
+        for c in verb.children if c.dep_ == "dobj" for t in c.subtree
+    )
 
 
 def _other_kind(noun, mods: set[str]) -> bool:

@@ -115,6 +115,14 @@ def reconcile(found: list[Cand]) -> list[Cand]:
             c for c in found
             if not (c.type == "export_control" and c.verb is not None and c.verb.i in easing_verbs)
         ]
+    if "agreement" in types and "talks" in types:
+        # "after X and Y struck a deal, Z was a bystander to the negotiations": a talks noun
+        # that only borrows the verb of a deal struck in the sentence is that deal
+        deal_verbs = {c.verb.i for c in found if c.type == "agreement" and c.verb is not None}
+        found = [
+            c for c in found
+            if not (c.type == "talks" and c.verb is not None and c.verb.i in deal_verbs and c.trigger.head.i != c.verb.i)
+        ]
     if types & {"export_control", "export_control_easing", "trade_measure"}:
         found = [c for c in found if c.type != "industrial_policy"]
     return found
