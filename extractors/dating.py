@@ -46,6 +46,34 @@ def refers_to_earlier_date(sentence: str) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _sequence() -> tuple[frozenset[str], list[re.Pattern[str]], dict[str, int]]:
+    rows = [row for row in models.read_patterns("dating") if row.get("kind") == "sequence"]
+    return (
+        frozenset(w for row in rows for w in row.get("adverbs", [])),
+        [re.compile(p, re.IGNORECASE) for row in rows for p in row.get("phrases", [])],
+        {k: v for row in rows for k, v in row.get("days", {}).items()},
+    )
+
+
+def follows_earlier_event(verb, sentence: str) -> tuple[bool, int | None]:
+    """ "Beijing then imposed ...", "The next day, customs began blocking ...": the clause
+    is told as following the event narrated just before. Returns (whether it does, the
+    offset in days when the phrase gives one: "the next day" 1, "two days later" 2)."""
+    adverbs, phrases, days = _sequence()
+    if any(ch.dep_ == "advmod" and ch.lower_ in adverbs for ch in verb.children):
+        return True, None
+    if any(ch.dep_ == "mark" for v in (verb, *verb.ancestors) for ch in v.children):
+        return False, None  # "... after America had announced curbs": a subordinate clause
+    for p in phrases:
+        m = p.search(sentence)
+        if m:
+            words = re.findall(r"[\w-]+", m.group(0).lower())
+            hit = next((days[w] for w in words if w in days), None)
+            return True, hit
+    return False, None
+
+
+@lru_cache(maxsize=1)
 def _ongoing() -> tuple[frozenset[str], frozenset[str]]:
     rows = [row for row in models.read_patterns("dating") if row.get("kind") == "ongoing"]
     return (frozenset(w for row in rows for w in row.get("aux", [])),

@@ -66,3 +66,38 @@ def test_a_measure_noun_refers_back_to_the_export_controls_before_it(ex, text, d
 )
 def test_an_anaphoric_measure_needs_an_antecedent_and_a_date(ex, text):
     assert _typed(ex, text, "export_control") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Washington raised tariffs on Chinese goods in April. Beijing then hit back with export controls on "
+         "seven rare earths.", "2025-04"),
+        ("On September 14, Tokyo detained a Chinese trawler captain. The next day, Chinese customs began "
+         "blocking shipments of rare earths to Japan.", "2025-09-15"),
+        ("In March, Washington added Chinese chip firms to its entity list. Just two days later, Beijing "
+         "banned exports of antimony to America.", "2025-03"),
+    ],
+)
+def test_a_clause_that_follows_the_event_before_takes_its_date(ex, text, date):
+    assert [d for d, _ in _typed(ex, text, "export_control")] == [date]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the date told before belongs to the sentence before the one just before
+        "In March, Washington added Chinese chip firms to its entity list. Markets fell sharply. "
+        "Just two days later, Beijing banned exports of antimony to America.",
+        # "N days after <clause>" counts from that clause's own event, not from the sentence before
+        "The rule was announced on September 30. Beijing banned exports of gallium to America two days "
+        "after the rule came into force.",
+    ],
+)
+def test_no_borrowed_date_without_the_thread_of_the_story(ex, text):
+    assert _typed(ex, text, "export_control") == []
+
+
+def test_controls_on_exports_of_chips_are_not_mineral_controls(ex):
+    text = "On Monday Washington imposed curbs on exports of computer chips to China, sending gallium prices up."
+    assert _typed(ex, text, "export_control") == []

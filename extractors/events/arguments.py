@@ -540,18 +540,39 @@ def _purpose_elsewhere(verb) -> bool:
     return False
 
 
+_GOODS = ("good", "material", "item", "product", "technology")
+
+
+def _exports_of(prep) -> list | None:
+    """ "on exports of chips": the tokens of what is exported, when the phrase names it
+    (None otherwise)."""
+    for p in prep.children:
+        if p.dep_ == "pobj" and p.lemma_.lower() in ("export", "shipment", "sale"):
+            for of in p.children:
+                if of.dep_ == "prep" and of.lower_ == "of":
+                    return [t for t in of.subtree if t.i != of.i]
+    return None
+
+
 def _object_elsewhere(tok, verb=None) -> bool:
-    """The measure names what it covers ("controls on chips") and that is no mineral."""
+    """The measure names what it covers ("controls on chips", "curbs on exports of
+    chips") and that is no mineral."""
     if tok.pos_ not in ("NOUN", "PROPN"):
         return False
     preps = list(tok.children)
     if verb is not None:  # "slapped controls on chips": the parser hangs "on" on the verb
         preps += [c for c in verb.children if c.i == tok.right_edge.i + 1]
     for c in preps:
-        if c.dep_ == "prep" and c.lower_ in ("on", "over", "against") and not _dateish(c):
+        if c.dep_ != "prep" or c.lower_ not in ("on", "over", "against"):
+            continue
+        goods = _exports_of(c)  # "curbs on exports of computer chips to China": what is exported
+        if goods is not None:
+            if goods and not any(t.ent_type_ == "COMMODITY" or t.lemma_.lower() in _GOODS for t in goods):
+                return True
+        elif not _dateish(c):
             sub = [t for t in c.subtree if t.i != c.i]
             if sub and not any(
-                t.ent_type_ in ("COMMODITY", "GPE") or t.lemma_.lower() in ("export", "import", "good", "material", "item", "product", "technology")
+                t.ent_type_ in ("COMMODITY", "GPE") or t.lemma_.lower() in ("export", "import", *_GOODS)
                 for t in sub
             ):
                 return True

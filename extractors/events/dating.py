@@ -11,10 +11,10 @@ found by extractors.dates; background cues by extractors.dating.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from extractors import dating as date_cues
-from extractors.dates import find_dates
+from extractors.dates import DateMention, find_dates
 from extractors.events.context import ArticleContext, Cand, Seg, StageData
 from extractors.events.modality import is_future, is_now, reported
 from extractors.events.rules import ACTOR_LOOKBACK, LEDE, LEDE_FOLLOW, NEWS_LEDE
@@ -85,6 +85,18 @@ def _earlier_day(ctx: ArticleContext, seg: Seg, pub: date) -> str | None:
     return None
 
 
+def _earlier_date(ctx: ArticleContext, seg: Seg, pub: date) -> DateMention | None:
+    """The last day- or month-precise date of the sentence just before `seg`: the time of
+    the event a following clause continues (further back, the thread is lost)."""
+    segs = ctx.segs
+    i = next((n for n, x in enumerate(segs) if x is seg), 0)
+    prev = next((x for x in reversed(segs[:i]) if not x.is_title), None)
+    if prev is None:
+        return None
+    dated = [d for d in find_dates(prev.text, pub, False) if d.precision in ("day", "month")]
+    return dated[-1] if dated else None
+
+
 def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
     """The date of the trigger's own clause, else a higher clause's, else the timeline
     header, else any date in the sentence, else the publication day for 'now' clauses."""
@@ -142,6 +154,16 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
         # speech is still current in the publication month
         c.date, c.precision, c.source = pub.isoformat()[:7], "month", "now"
         return True
+    follows, offset = date_cues.follows_earlier_event(head, seg.text)
+    if follows and not future:
+        told = _earlier_date(ctx, seg, pub)
+        if told is not None:
+            if told.precision == "day" and offset is not None:
+                c.date, c.precision = (date.fromisoformat(told.date) + timedelta(days=offset)).isoformat(), "day"
+            else:
+                c.date, c.precision = told.date[:7], "month"
+            c.source = "explicit"
+            return True
     # "MOUs are scheduled to be signed", "is set to conduct a stockpile": a future act
     # without its own date is not the day's news (an investment's "will build" is: allow_will)
     undated_future = future and c.type != "investment"
