@@ -101,3 +101,31 @@ def test_no_borrowed_date_without_the_thread_of_the_story(ex, text):
 def test_controls_on_exports_of_chips_are_not_mineral_controls(ex):
     text = "On Monday Washington imposed curbs on exports of computer chips to China, sending gallium prices up."
     assert _typed(ex, text, "export_control") == []
+
+
+_CASE = (
+    "Japan: Trawler Dispute (2012)\n\n"
+    "On September 7, 2012, Japan detained the captain of a Chinese trawler. "
+    "On September 20, China's foreign ministry warned of countermeasures. "
+    "The next day, Chinese customs began blocking shipments of rare earths to Japan. "
+    "On September 28, China lifted the rare earths export ban on Japan."
+)
+
+
+def test_a_day_without_a_year_in_a_story_of_an_earlier_year_is_in_that_year(ex):
+    assert _typed(ex, _CASE, "export_control") == [("2012-09-21", ["CN"])]
+    assert [d for d, _ in _typed(ex, _CASE, "export_control_easing")] == ["2012-09-28"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a bare year is an aside, not the time of the story
+        "China has restricted gallium since 2023. On October 9, Beijing expanded export controls on rare earths.",
+        # a date counted from the publication day brings the story back to the present
+        "On July 4, 2023, China restricted exports of gallium. On Monday, officials said more would come. "
+        "On October 9, Beijing expanded export controls on rare earths.",
+    ],
+)
+def test_a_day_without_a_year_stays_in_the_publication_year_otherwise(ex, text):
+    assert "2025-10-09" in [d for d, _ in _typed(ex, text, "export_control")]

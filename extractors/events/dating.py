@@ -94,7 +94,52 @@ def _earlier_date(ctx: ArticleContext, seg: Seg, pub: date) -> DateMention | Non
     if prev is None:
         return None
     dated = [d for d in find_dates(prev.text, pub, False) if d.precision in ("day", "month")]
-    return dated[-1] if dated else None
+    if not dated:
+        return None
+    d = dated[-1]
+    return DateMention(d.start, d.end, _in_story_year(ctx, prev, d, pub, False), d.precision, d.kind, d.text)
+
+
+STORY_LOOKBACK = 30  # sentences back in which a narrative's year is looked for
+_HEADING_YEAR = re.compile(r"\(((?:19|20)\d{2})(?:/(?:19|20)\d{2})?\)\W*$")
+_YEAR_IN = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def story_year(ctx: ArticleContext, seg: Seg, pub: date) -> int | None:
+    """The year a narrative is told in: that of the last day or month written with its year
+    ("On September 8, 2010, ...", "In July 2016", a heading "... (2010)"; a bare year such
+    as "since 2015" is an aside, not the story's time) in the sentences
+    before `seg`, unless a date counted from the publication day ("on Monday", "last
+    week") comes first - then the story is back in the present. None: no such year."""
+    segs = ctx.segs
+    i = next((n for n, x in enumerate(segs) if x is seg), 0)
+    for x in reversed(segs[max(0, i - STORY_LOOKBACK) : i]):
+        if x.is_title:
+            continue
+        m = _HEADING_YEAR.search(x.text)
+        if m:
+            return int(m.group(1))
+        dates = find_dates(x.text, pub, False)
+        if any(d.kind in ("relative", "weekday") for d in dates):
+            return None
+        years = [
+            int(d.date[:4]) for d in dates
+            if d.kind == "explicit" and d.precision in ("day", "month") and _YEAR_IN.search(d.text)
+        ]
+        if years:
+            return years[-1]
+    return None
+
+
+def _in_story_year(ctx: ArticleContext, seg: Seg, d: DateMention, pub: date, future: bool) -> str:
+    """A date written without its year ("On September 28", "in July") in a story told in
+    an earlier year (see `story_year`) is in that year, not in the one before publication."""
+    if d.kind != "yearless" or future or d.precision == "year":
+        return d.date
+    year = story_year(ctx, seg, pub)
+    if year is None or year >= int(d.date[:4]):
+        return d.date
+    return f"{year:04d}{d.date[4:]}"
 
 
 def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
@@ -134,7 +179,7 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
     for group in (own, higher):
         if group:
             best = min(group, key=lambda d: (abs(d.start - tpos), d.start))
-            c.date, c.precision = best.date, best.precision
+            c.date, c.precision = _in_story_year(ctx, seg, best, pub, future), best.precision
             return True
     if seg.header is not None:
         c.date, c.precision = seg.header.date, seg.header.precision
@@ -142,7 +187,7 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
         return True
     if inner:
         best = min(inner, key=lambda d: (abs(d.start - tpos), d.start))
-        c.date, c.precision = best.date, best.precision
+        c.date, c.precision = _in_story_year(ctx, seg, best, pub, future), best.precision
         return True
     if date_cues.refers_to_earlier_date(seg.text):
         earlier = _earlier_day(ctx, seg, pub)
