@@ -94,18 +94,20 @@ def locate(note: str, sentences: list[str], candidates: set[int]) -> int | None:
 
 @lru_cache(maxsize=1)
 def _hint():
-    from extractors.events import _hint_regex, _load_rules
+    import models
+    from extractors.events import Inflector, _load_rules, _trigger_hint
 
-    return _hint_regex(_load_rules()[0])
+    return _trigger_hint(_load_rules()[0], Inflector.from_nlp(models.load_nlp()))
 
 
 def candidate_indices(segs: list[Any], hint=None) -> set[int]:
-    """The sentences the event stage would consider (trigger word and a commodity near)."""
+    """The sentences a trained type model reads (the event stage's loose candidates: a
+    trigger word and a commodity near)."""
     from extractors.events import _is_cand
 
     hint = hint or _hint()
     title_com = any(s.is_title and s.commodity for s in segs)
-    return {i for i in range(len(segs)) if _is_cand(segs, i, title_com, hint)}
+    return {i for i in range(len(segs)) if _is_cand(segs, i, title_com, hint, loose=True)}
 
 
 def sentences_of(line: Mapping[str, Any], group: str = "") -> tuple[list[LabelledSentence], int, int]:

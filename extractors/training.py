@@ -27,7 +27,7 @@ KEEP_GRID = (0.0, 0.03, 0.06, 0.1, 0.15, 0.2, 0.3)
 
 @dataclass
 class Prepared:
-    """Gold lines with their articles parsed once (full NER), for repeated decisions."""
+    """Gold lines with their articles parsed once, for repeated decisions."""
 
     lines: list[Mapping[str, Any]]
     articles: list[Any]
@@ -39,14 +39,18 @@ class Prepared:
         return {str(self.lines[i]["id"]) for i in idx}
 
 
-def prepare(lines: Sequence[Mapping[str, Any]], extractor: Any) -> Prepared:
-    """Parse every article once and derive the labelled training sentences."""
+def prepare(lines: Sequence[Mapping[str, Any]], extractor: Any, for_models: bool = True) -> Prepared:
+    """Parse every article once and derive the labelled training sentences.
+
+    `for_models`: parse what any trained type model could read (every sentence with a
+    trigger word, NER on all), so models and thresholds can be tried on one parse;
+    False parses exactly as `reewatch extract` does with the rules alone."""
     lines = list(lines)
     groups = outlet_groups(lines)
     articles = [article_from_line(x) for x in lines]
     saved, extractor.type_model = extractor.type_model, None
     try:
-        plans = extractor.prepare(articles, full_ner=True)
+        plans = extractor.prepare(articles, full_ner=for_models, loose=for_models)
     finally:
         extractor.type_model = saved
     sentences, _ = event_data.build(lines, groups)

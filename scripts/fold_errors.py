@@ -31,7 +31,7 @@ def main() -> None:
     args = ap.parse_args()
     lines = read_gold(gold_files(SHARED))
     ex = EventExtractor(type_model=None)
-    prep = training.prepare(lines, ex)
+    prep = training.prepare(lines, ex, for_models=False)  # the rules alone, as `reewatch extract` runs
     sizes: dict[str, int] = {}
     for g in prep.groups.values():
         sizes[g] = sizes.get(g, 0) + 1

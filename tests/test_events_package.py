@@ -71,3 +71,66 @@ def test_only_candidate_sentences_are_chosen(ex):
     assert segs[0] in chosen  # the title always
     assert any("tightened export controls" in s.text for s in chosen)
     assert not any("Click here" in s.text for s in chosen)  # page furniture never is
+
+
+def test_inflected_forms_come_from_the_lemmatizer(ex):
+    """The candidate filter finds a trigger in any form spaCy lemmatises back to it."""
+    from extractors.events.candidates import Inflector
+
+    inflect = Inflector.from_nlp(ex.nlp)
+    assert {"met", "meets", "meeting"} <= inflect.forms("meet")
+    assert {"controlled", "controls", "controlling"} <= inflect.forms("control")
+    assert {"duties"} <= inflect.forms("duty") and {"stockpiling", "stockpiled"} <= inflect.forms("stockpile")
+    assert "struck" in inflect.forms("strike") and "curbed" in inflect.forms("curb")
+    for word in ("met", "struck", "controlled", "duties", "stockpiling", "signed"):
+        doc = ex.nlp(f"They {word} it.")
+        assert word in inflect.forms(doc[1].lemma_), word
+
+
+def test_a_rule_fires_only_with_the_words_it_demands(ex):
+    """A trigger noun without any of its support verbs cannot be an event: no parse."""
+    from extractors.events.candidates import sentence_words
+
+    hint = ex.data.hint
+    assert hint.any_trigger(sentence_words("The deal was a topic for analysts of rare earths."))
+    assert not hint.may_fire(sentence_words("The deal was a topic for analysts of rare earths."))
+    assert hint.may_fire(sentence_words("Kestrel and Borealis signed a rare earth deal."))
+    assert hint.may_fire(sentence_words("Beijing curbed exports of gallium."))
+    assert hint.may_fire(sentence_words("The leaders met in Busan to discuss rare earths."))
+    assert not hint.may_fire(sentence_words("Prices of dysprosium rose sharply on the news."))
+
+
+def test_the_filter_loses_no_event_of_a_looser_one(ex, monkeypatch, shared_dir):
+    """Parsing only sentences on which a rule may fire gives the events of parsing every
+    sentence with a trigger word: the filter is a necessary condition of the rules."""
+    from extractors.evaluate import article_from_line, read_jsonl
+    from extractors.events.candidates import TriggerHint
+
+    arts = [Article(url="http://example.test/t", title="Rare earths", text=TEXT, published=PUB)]
+    gold = [shared_dir / "eval" / "dev.jsonl", *sorted((shared_dir / "eval" / "train").glob("*.jsonl"))]
+    for path in (p for p in gold if p.exists()):
+        arts += [article_from_line(x) for x in read_jsonl(path) if x.get("events")][:25]
+
+    def events() -> list[list[dict]]:
+        return [[e.to_format() for e in evs] for evs in ex.extract(arts)]
+
+    tight = events()
+    assert sum(map(len, tight)) >= (40 if len(arts) > 1 else 2)
+    monkeypatch.setattr(TriggerHint, "may_fire", TriggerHint.any_trigger)
+    assert events() == tight
+
+
+def test_the_sentence_before_a_trigger_gets_its_entities(ex):
+    """Parties are often named in the sentence before the event: it gets NER as context
+    even when it holds no trigger word (and does not become an event sentence)."""
+    from extractors.events import parsing
+    from extractors.events.candidates import choose
+
+    text = ("Brightwater Magnetics held its investor day in Denver on Tuesday. "
+            "The company signed a supply deal for neodymium with Korvex Metals.")
+    art = Article(url="http://example.test/c", title="Neodymium", text=text, published=PUB)
+    segs = segment(art)
+    parsing.parse(ex.nlp, ex.data, choose(segs, 3, ex.data.hint), [segs])
+    before = next(s for s in segs if s.text.startswith("Brightwater"))
+    assert before.doc is None and before.light is not None
+    assert "Brightwater Magnetics" in {e.text for e in before.light.ents}

@@ -132,7 +132,7 @@ def test_a_no_op_type_model_is_not_run_and_changes_nothing(ex, monkeypatch):
     skipped = _formats(ex, arts)
     plans = ex.prepare(arts)
     assert all(s.cats is None for p in plans if p for s in p)
-    monkeypatch.setattr(type_decision, "_no_op", lambda _tm: False)
+    monkeypatch.setattr(type_decision, "no_op", lambda _tm: False)
     plans = ex.prepare(arts)
     assert any(s.cats is not None for p in plans if p for s in p)
     assert _formats(ex, arts) == skipped

@@ -3,9 +3,9 @@
 The stage as a package, one module per step, in pipeline order:
 
 - segmenting: regex sentences with offsets; timeline date lines become headers;
-- candidates: which sentences are worth parsing (a trigger word and a commodity near);
+- candidates: which sentences are worth parsing (the words a rule needs, a commodity near);
 - type_decision: the trained type model's scores and how they combine with the rules;
-- parsing: one `nlp.pipe` over a batch's candidates, statistical NER only near triggers;
+- parsing: one `nlp.pipe` over a batch's candidates, statistical NER only near possible triggers;
 - triggers and modality: trigger rules over the parse, vetoed by modality and negation;
 - arguments: actors, commodities and amounts; dating: the event's own date;
 - merging: mentions of one event become one Event; a headline joins a body event;
@@ -22,8 +22,9 @@ offset i - len(title) - 1.
 from __future__ import annotations
 
 from extractors.events.arguments import _core_tokens, _subjects
-from extractors.events.candidates import hint_regex as _hint_regex
+from extractors.events.candidates import Inflector
 from extractors.events.candidates import is_cand as _is_cand
+from extractors.events.candidates import trigger_hint as _trigger_hint
 from extractors.events.extractor import EventExtractor, ExtractionError
 from extractors.events.rules import load_rules as _load_rules
 from extractors.events.segmenting import segment
@@ -31,10 +32,11 @@ from extractors.events.segmenting import segment
 __all__ = [
     "EventExtractor",
     "ExtractionError",
+    "Inflector",
     "_core_tokens",
-    "_hint_regex",
     "_is_cand",
     "_load_rules",
     "_subjects",
+    "_trigger_hint",
     "segment",
 ]

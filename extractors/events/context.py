@@ -12,10 +12,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extractors.dates import DateMention
 from extractors.types import Article
+
+if TYPE_CHECKING:
+    from extractors.events.candidates import TriggerHint
 
 
 @dataclass
@@ -90,7 +93,7 @@ class StageData:
     ruler: Any  # the domain EntityRuler, for light (unparsed) context sentences
     rules: list[Rule]
     modality: dict[str, set[str]]
-    hint: re.Pattern[str]
+    hint: TriggerHint  # the candidate filter (extractors.events.candidates)
     rules_by_word: dict[str, tuple[int, ...]]  # lemma -> its rules, in rule order
     type_lemmas: dict[str, set[str]]
     easing_nouns: set[str]

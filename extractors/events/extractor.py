@@ -20,14 +20,14 @@ from functools import cached_property
 
 import models
 from extractors import notices
-from extractors.events import candidates, parsing, segmenting
+from extractors.events import candidates, parsing, segmenting, type_decision
 from extractors.events.arguments import fill, short_names, split
 from extractors.events.context import ArticleContext, Cand, Seg, StageData
 from extractors.events.dating import lede_news
 from extractors.events.merging import attach_headline, merge, title_seg_index
 from extractors.events.rules import WINDOW, load_stage_data
 from extractors.events.triggers import anaphoric_controls, find_triggers
-from extractors.events.type_decision import decide, reconcile, score_types
+from extractors.events.type_decision import decide, reconcile
 from extractors.relevance import relevance_hits
 from extractors.types import Article, ErrorRecord, Event
 
@@ -86,11 +86,17 @@ class EventExtractor:
         """One list of events per article, in input order; deterministic."""
         return self.decide(articles, self.prepare(articles))
 
-    def prepare(self, articles: Sequence[Article], full_ner: bool = False) -> list[list[Seg] | None]:
+    def prepare(
+        self, articles: Sequence[Article], full_ner: bool = False, loose: bool | None = None
+    ) -> list[list[Seg] | None]:
         """Segment, score (trained type decision) and parse a batch: per article its
-        sentences, or None when the relevance gate drops it. `full_ner` runs the statistical
-        NER on every parsed sentence (same entities; lets evaluation re-decide with other
-        models or thresholds on one parse)."""
+        sentences, or None when the relevance gate drops it. `loose` parses every sentence
+        with a trigger word, not only those on which a rule may fire (default: when a
+        trained type model is in use, since it reads more than the rules); `full_ner` runs
+        the statistical NER on every parsed sentence. Both let evaluation re-decide with
+        other models or thresholds on one parse."""
+        if loose is None:
+            loose = self.data.type_model is not None and not type_decision.no_op(self.data.type_model)
         plans: list[list[Seg] | None] = []
         to_parse: list[Seg] = []
         for art in articles:
@@ -100,10 +106,10 @@ class EventExtractor:
                 plans.append(None)
                 continue
             segs = segmenting.segment(art)
-            to_parse += candidates.choose(segs, hits, self.data.hint)
+            to_parse += candidates.choose(segs, hits, self.data.hint, loose)
             plans.append(segs)
-        score_types(self.data, to_parse)
-        parsing.parse(self.nlp, self.data, to_parse, [p for p in plans if p is not None], full_ner, self.batch_size)
+        type_decision.score_types(self.data, to_parse)
+        parsing.parse(self.nlp, self.data, to_parse, [p for p in plans if p is not None], not full_ner, self.batch_size)
         return plans
 
     def decide(self, articles: Sequence[Article], plans: list[list[Seg] | None]) -> list[list[Event]]:

@@ -1,32 +1,33 @@
 """The parse of the candidate sentences, with the statistical NER only where it can matter.
 
-Why staged: NER is over half of spaCy's time, and most candidate sentences hold no trigger.
-Stage one runs everything but NER (the parse and the domain ruler); a sentence whose
-NER-less parse shows a trigger (or that the type model flags), the three sentences before
-it (where its parties may be named), the lede and the title then get NER (ner does not
-read the parse, so running it afterwards gives the same entities as the full pipeline);
-other sentences keep their ruler and company-shape entities only.
+Why staged: NER is about half of spaCy's time, and most candidate sentences hold no
+trigger. Stage one runs everything but NER (the parse and the domain ruler). A sentence
+on whose NER-less parse some rule may fire (`triggers.may_trigger`, a superset of the
+rules' matches that needs no statistical entity), or that the type model flags, then gets
+NER, and so do the title and the sentence before each such sentence (where its parties
+are often named; parsed in full as context when it was no candidate). ner does not read
+the parse, so running it afterwards gives the same entities as the full pipeline; other
+sentences keep their ruler and company-shape entities only.
 """
 
 from __future__ import annotations
 
 import models
 from extractors.events.context import Seg, StageData
-from extractors.events.rules import ACTOR_LOOKBACK, LEDE
-from extractors.events.triggers import find_triggers
+from extractors.events.triggers import may_trigger
 from extractors.events.type_decision import model_says
 
-STAGED_NER = True  # statistical NER only on sentences near a trigger
+STAGED_NER = True  # statistical NER only on sentences near a possible trigger
 
 
 def parse(
-    nlp, data: StageData, to_parse: list[Seg], plans: list[list[Seg]], full_ner: bool = False, batch_size: int = 64
+    nlp, data: StageData, to_parse: list[Seg], plans: list[list[Seg]], staged: bool = True, batch_size: int = 64
 ) -> None:
-    """Set `doc` on every sentence of `to_parse` (`plans`: the segments of each article).
-    `full_ner` runs the statistical NER on every parsed sentence."""
+    """Set `doc` on every sentence of `to_parse` (`plans`: the segments of each article);
+    `staged=False` runs the statistical NER on every one."""
     if not to_parse:
         return
-    if full_ner or not STAGED_NER or "ner" not in nlp.pipe_names:
+    if not staged or not STAGED_NER or "ner" not in nlp.pipe_names:
         for seg, doc in zip(to_parse, nlp.pipe([s.text for s in to_parse], batch_size=batch_size), strict=True):
             seg.doc = doc
         return
@@ -35,19 +36,21 @@ def parse(
     with nlp.select_pipes(enable=first):
         bare = dict(zip(map(id, to_parse), nlp.pipe([s.text for s in to_parse], batch_size=batch_size), strict=True))
     wanted: list[Seg] = []
+    context: list[Seg] = []  # sentences before a trigger that were not parsed
     for segs in plans:
         want: set[int] = set()
-        body = [n for n, s in enumerate(segs) if not s.is_title]
-        want.update(body[:LEDE])
         for n, s in enumerate(segs):
             doc = bare.get(id(s))
             if doc is None:
                 continue
             s.doc = org(doc.copy())  # the probe: what the rules see without NER
-            if s.is_title:
+            if s.is_title or model_says(data, s) or may_trigger(data, s):
                 want.add(n)
-            elif model_says(data, s) or find_triggers(data, s):
-                want.update(range(max(0, n - ACTOR_LOOKBACK), n + 1))
+                if n > 0 and not segs[n - 1].is_title:
+                    want.add(n - 1)
         wanted += [segs[n] for n in sorted(want) if id(segs[n]) in bare]
+        context += [segs[n] for n in sorted(want) if id(segs[n]) not in bare and segs[n].light is None]
     for seg, doc in zip(wanted, ner.pipe([bare[id(s)] for s in wanted], batch_size=batch_size), strict=True):
         seg.doc = org(doc)
+    for seg, doc in zip(context, nlp.pipe([s.text for s in context], batch_size=batch_size), strict=True):
+        seg.light = doc  # entities for party lookups; not an event sentence (no `doc`)

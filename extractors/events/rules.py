@@ -61,7 +61,7 @@ def load_rules() -> tuple[list[Rule], dict[str, set[str]]]:
 
 def load_stage_data(nlp, type_model=None) -> StageData:
     """Everything the rules look up, indexed once for a loaded pipeline."""
-    from extractors.events.candidates import hint_regex
+    from extractors.events.candidates import Inflector, easing_nouns, trigger_hint
 
     rules, modality = load_rules()
     by_word: dict[str, tuple[int, ...]] = {}
@@ -71,16 +71,15 @@ def load_stage_data(nlp, type_model=None) -> StageData:
     type_lemmas: dict[str, set[str]] = {}
     for r in rules:
         type_lemmas.setdefault(r.type, set()).update(r.lemmas)
-    easing = {lem for r in rules if r.type == "export_control_easing" and r.cue == "noun" for lem in r.lemmas}
     return StageData(
         nlp=nlp,
         ruler=nlp.get_pipe(models.RULER_NAME),
         rules=rules,
         modality=modality,
-        hint=hint_regex(rules),
+        hint=trigger_hint(rules, Inflector.from_nlp(nlp)),
         rules_by_word=by_word,
         type_lemmas=type_lemmas,
-        easing_nouns=easing,
+        easing_nouns=easing_nouns(rules),
         agency_country=models.agency_countries(),
         members=models.group_members(),
         weak=models.weak_commodity_patterns(),

@@ -97,16 +97,34 @@ def _find(data: StageData, doc: Doc, article_text: str) -> list[Found]:
     return out
 
 
+def may_trigger(data: StageData, seg: Seg) -> bool:
+    """Whether some rule may fire on this sentence once its statistical entities are known:
+    a rule matches its NER-less parse with the entity-dependent checks waived (an actor as
+    subject, a meeting's named counterpart) and no veto applied. A superset of
+    `find_triggers` on the full parse, so NER can be spent only where this holds."""
+    doc, by_word = seg.doc, data.rules_by_word
+    for tok in doc:
+        lem, low = tok.lemma_.lower(), tok.lower_
+        for n in (*by_word.get(lem, ()), *(by_word.get(low, ()) if low != lem else ())):
+            rule = data.rules[n]
+            if rule.article_requires is not None and not _article_has(rule.article_requires, seg.article_text):
+                continue
+            if match_rule(data, rule, tok, lenient=True)[0] is not None:
+                return True
+    return bool(anaphoric_controls(data, [seg], 0, lenient=True))
+
+
 _ANAPHORA = TYPE_ROWS.get("export_control", {}).get("anaphora") or {}
 _ANTECEDENT = re.compile(_ANAPHORA["antecedent"], re.IGNORECASE) if _ANAPHORA else None
 
 
-def anaphoric_controls(data: StageData, segs: list[Seg], i: int) -> list[Cand]:
+def anaphoric_controls(data: StageData, segs: list[Seg], i: int, lenient: bool = False) -> list[Cand]:
     """ "China curbed exports of gallium. The measures announced in July ...": a bare
     measure noun ("the restrictions", "similar measures") imposed, applied or lifted, when
     one of the sentences just before (same section) names export controls, is that control
     (models/patterns/types.jsonl, export_control.anaphora). Marked `anaphoric`: it counts
-    only with a date of its own clause (the caller checks)."""
+    only with a date of its own clause (the caller checks). `lenient`: the sentences
+    before are not checked (may_trigger sees one sentence) and no veto applies."""
     seg = segs[i]
     doc = seg.doc
     if doc is None or _ANTECEDENT is None:
@@ -121,7 +139,7 @@ def anaphoric_controls(data: StageData, segs: list[Seg], i: int) -> list[Cand]:
         return []
     lookback = int(_ANAPHORA.get("lookback", 3))
     before = [x for x in segs[max(0, i - lookback) : i] if not x.is_title and x.section == seg.section]
-    if not any(_ANTECEDENT.search(x.text) for x in before):
+    if not lenient and not any(_ANTECEDENT.search(x.text) for x in before):
         return []
     rule = next((r for r in data.rules if r.type == "export_control" and r.cue == "noun" and r.easing_support), None)
     if rule is None:
@@ -134,7 +152,7 @@ def anaphoric_controls(data: StageData, segs: list[Seg], i: int) -> list[Cand]:
         for v in _support_verbs(tok):
             lem = v.lemma_.lower()
             typ = "export_control_easing" if lem in rule.easing_support else "export_control" if lem in support else None
-            if typ is None or vetoed(data, tok, v, typ):
+            if typ is None or (not lenient and vetoed(data, tok, v, typ)):
                 continue
             out.append(Cand(typ, tok, v, seg, anaphoric=True))
             break
@@ -148,8 +166,9 @@ def _article_has(pattern: re.Pattern[str], article_text: str) -> bool:
     return pattern.search(article_text) is not None
 
 
-def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
-    """The event type `rule` gives `tok` (None: no match) and the support verb it used."""
+def match_rule(data: StageData, rule: Rule, tok, lenient: bool = False) -> tuple[str | None, Any]:
+    """The event type `rule` gives `tok` (None: no match) and the support verb it used.
+    `lenient` waives the checks that read statistical entities (see may_trigger)."""
     if rule.cue == "verb":
         if tok.pos_ not in ("VERB",):
             return None, None
@@ -163,7 +182,7 @@ def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
             _other_kind(c, rule.not_modifiers) for c in tok.children if c.dep_ in ("dobj", "nsubjpass")
         ):  # "granted an exploitation licence", "exploration licences are issued"
             return None, None
-        if rule.subject_actor and (not _actor_subject(tok) or _lone_person(tok)):
+        if rule.subject_actor and not lenient and (not _actor_subject(tok) or _lone_person(tok)):
             return None, None
         if rule.no_object and (
             tok.tag_ != "VBN"
@@ -193,7 +212,7 @@ def match_rule(data: StageData, rule: Rule, tok) -> tuple[str | None, Any]:
     for v in verbs:
         if rule.easing_support and v.lemma_.lower() in rule.easing_support:
             return "export_control_easing", v
-    if rule.type == "talks" and verbs and _at_event(tok) and _meeting_with_party(tok):
+    if rule.type == "talks" and verbs and _at_event(tok) and (lenient or _meeting_with_party(tok)):
         return rule.type, verbs[0]  # "At a meeting with Xi on Oct. 30, Trump offered ..."
     for v in verbs:
         if v.lemma_.lower() in rule.support:

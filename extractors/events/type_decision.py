@@ -26,14 +26,14 @@ def score_types(data: StageData, segs: list[Seg]) -> None:
     tm = data.type_model
     for s in segs:
         s.cats = None
-    if tm is None or _no_op(tm):
+    if tm is None or no_op(tm):
         return
     body = [s for s in segs if not s.is_title]
     for s, cats in zip(body, tm.scores([s.text for s in body]), strict=True):
         s.cats = cats
 
 
-def _no_op(tm) -> bool:
+def no_op(tm) -> bool:
     """Thresholds under which the model changes nothing: it keeps every rule trigger
     (keep threshold <= 0) and adds none (scores are probabilities, threshold above 1).
     Then scoring is skipped: the decision is the rules' (as with no model)."""
