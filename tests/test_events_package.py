@@ -134,3 +134,5 @@ def test_the_sentence_before_a_trigger_gets_its_entities(ex):
     before = next(s for s in segs if s.text.startswith("Brightwater"))
     assert before.doc is None and before.light is not None
     assert "Brightwater Magnetics" in {e.text for e in before.light.ents}
+    full = ex.nlp(before.text)  # unparsed, yet the entities of the whole pipeline
+    assert [(e.text, e.label_) for e in before.light.ents] == [(e.text, e.label_) for e in full.ents]

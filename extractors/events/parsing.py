@@ -5,9 +5,10 @@ trigger. Stage one runs everything but NER (the parse and the domain ruler). A s
 on whose NER-less parse some rule may fire (`triggers.may_trigger`, a superset of the
 rules' matches that needs no statistical entity), or that the type model flags, then gets
 NER, and so do the title and the sentence before each such sentence (where its parties
-are often named; parsed in full as context when it was no candidate). ner does not read
-the parse, so running it afterwards gives the same entities as the full pipeline; other
-sentences keep their ruler and company-shape entities only.
+are often named; when it was no candidate it gets entities only, as context). ner reads
+neither the parse nor the tags (it has its own token vectors), so running it afterwards,
+or on an unparsed doc, gives the same entities as the full pipeline; other sentences keep
+their ruler and company-shape entities only.
 """
 
 from __future__ import annotations
@@ -52,5 +53,6 @@ def parse(
         context += [segs[n] for n in sorted(want) if id(segs[n]) not in bare and segs[n].light is None]
     for seg, doc in zip(wanted, ner.pipe([bare[id(s)] for s in wanted], batch_size=batch_size), strict=True):
         seg.doc = org(doc)
-    for seg, doc in zip(context, nlp.pipe([s.text for s in context], batch_size=batch_size), strict=True):
-        seg.light = doc  # entities for party lookups; not an event sentence (no `doc`)
+    light = [data.light_doc(s.text) for s in context]  # tokens and domain entities, no parse
+    for seg, doc in zip(context, ner.pipe(light, batch_size=batch_size), strict=True):
+        seg.light = org(doc)  # entities for party lookups; not an event sentence (no `doc`)
