@@ -182,3 +182,34 @@ def test_an_undated_perfect_in_the_opening_is_the_days_news(ex, text, typ):
 def test_a_dated_perfect_deep_in_the_body_keeps_its_date(ex):
     deals = found(ex, _OPENING + "Canada has signed a rare earths supply agreement with Japan on Tuesday.", "agreement")
     assert [e.date for e in deals] == ["2025-11-11"]
+
+
+@pytest.mark.parametrize(
+    ("text", "typ"),
+    [
+        ("Provinces that sign offtake agreements with Japan are well placed to win rare earth contracts.",
+         "agreement"),
+        ("The US bill adds $300m to federal grants, which provide funding to critical mineral projects.", "investment"),
+        ("Vietnam prefers to tax imports rather than restrict exports of rare earths.", "export_control"),
+        ("The Pentagon sets a price floor for rare earth oxide in its deals with miners.", "trade_measure"),
+    ],
+)
+def test_an_undated_present_deep_in_the_body_is_background(ex, text, typ):
+    # after the opening sentences an undated simple present says how things stand or work
+    assert found(ex, _OPENING + text, typ) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "typ"),
+    [
+        ("Vietnam restricts exports of rare earths to its neighbours.", "export_control"),
+        ("Japan signs a rare earths supply agreement with Australia.", "agreement"),
+    ],
+)
+def test_an_undated_present_in_the_opening_is_the_days_news(ex, text, typ):
+    assert [e.date for e in found(ex, text + " Copper prices rose. Traders were cautious.", typ)] == ["2025-11-13"]
+
+
+def test_a_dated_present_deep_in_the_body_keeps_its_date(ex):
+    text = _OPENING + "On Tuesday Vietnam restricts exports of rare earths to its neighbours."
+    assert [e.date for e in found(ex, text, "export_control")] == ["2025-11-11"]

@@ -216,6 +216,7 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
         is_now(head, allow_will=c.type == "investment") and not undated_future
         and not (date_cues.habitual(head) and c.now_precision != "month")  # "still in talks": current
         and not _background_perfect(ctx, c, head)
+        and not _background_present(ctx, c, head)
     ):
         c.date, c.precision = pub.isoformat(), "day"
         if c.now_precision == "month":
@@ -245,6 +246,32 @@ def _background_perfect(ctx: ArticleContext, c: Cand, head) -> bool:
     record (analysis and feature prose); the day's news in the perfect opens the story
     ("China has expanded its controls, the ministry said") or is a press release's."""
     if ctx.today_release or not _perfect(head):
+        return False
+    body = [s for s in ctx.segs if not s.is_title]
+    pos = next((n for n, s in enumerate(body) if s is c.seg), 0)
+    return pos >= NEWS_LEDE
+
+
+def _present(v, depth: int = 0) -> bool:
+    """ "prefers to restrict", "is set to conduct", "are established": a simple present
+    (active or passive, not the perfect), also through the verb an xcomp or conj hangs on."""
+    if v.tag_ in ("VBZ", "VBP"):
+        return True
+    if any(ch.dep_ in ("aux", "auxpass") and ch.lower_ in ("is", "are", "am", "'s", "'re") for ch in v.children):
+        return not _perfect(v)
+    if v.dep_ in ("xcomp", "conj") and v.head.pos_ in ("VERB", "AUX") and depth < 3:
+        return _present(v.head, depth + 1)
+    return False
+
+
+def _background_present(ctx: ArticleContext, c: Cand, head) -> bool:
+    """ "Countries that establish partnerships are well placed", "grants, which provide
+    support to projects", "it sets a floor on the price": an undated simple present told
+    after the opening sentences describes how things stand or work (analysis and
+    background prose), not the day's news, which the lede tells. A state the rule itself
+    dates to the month ("talks are well advanced", "the latest text removes the
+    reference") is current, and a press release's present is its news."""
+    if ctx.today_release or c.now_precision == "month" or not _present(head):
         return False
     body = [s for s in ctx.segs if not s.is_title]
     pos = next((n for n, s in enumerate(body) if s is c.seg), 0)

@@ -89,7 +89,7 @@ def load_stage_data(nlp, type_model=None) -> StageData:
 
 # sentence windows (counted in sentences of the article)
 LEDE = 2  # body sentences that may take the article's topic commodity (talks, agreements)
-NEWS_LEDE = 10  # opening body sentences whose undated present perfect is the day's news
+NEWS_LEDE = 10  # opening body sentences whose undated present (perfect) is the day's news
 LEDE_FOLLOW = 4  # body sentences after the lede that still tell the lede's news
 WINDOW = 2  # sentences either side in which a commodity term licenses a trigger
 ACTOR_LOOKBACK = 3  # earlier sentences that may name an event's parties
