@@ -129,3 +129,30 @@ def test_a_day_without_a_year_in_a_story_of_an_earlier_year_is_in_that_year(ex):
 )
 def test_a_day_without_a_year_stays_in_the_publication_year_otherwise(ex, text):
     assert "2025-10-09" in [d for d, _ in _typed(ex, text, "export_control")]
+
+
+def test_the_scheduled_start_of_an_announced_control_is_the_announcement(ex):
+    text = ("On July 3, Vietnam announced export controls on gallium. "
+            "The new export controls will come into effect on August 1.")
+    assert [d for d, _ in _typed(ex, text, "export_control", "2025-07-13")] == ["2025-07-03"]
+
+
+def test_the_time_since_a_control_took_effect_is_no_new_control(ex):
+    text = ("In July 2023 Vietnam announced licensing requirements on exports of gallium. "
+            "Since Vietnam's export controls on gallium went into effect in August 2023, prices have diverged.")
+    assert [d for d, _ in _typed(ex, text, "export_control", "2025-07-13")] == ["2023-07"]
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        # told alone, the start of a control is its event
+        ("Since Vietnam's export controls on gallium went into effect in August 2023, prices have diverged.",
+         ["2023-08"]),
+        # a start told as the news stays an event beside the announcement
+        ("On Friday Vietnam announced a ban on exports of gallium. The ban on gallium exports came into effect on Sunday.",
+         ["2025-11-07", "2025-11-09"]),
+    ],
+)
+def test_a_control_taking_effect_stays_an_event_otherwise(ex, text, dates):
+    assert [d for d, _ in _typed(ex, text, "export_control", "2025-11-10")] == dates

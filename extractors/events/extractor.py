@@ -25,6 +25,7 @@ from extractors.events.arguments import fill, short_names, split
 from extractors.events.context import ArticleContext, Cand, Seg, StageData
 from extractors.events.dating import lede_news
 from extractors.events.merging import attach_headline, merge, title_seg_index
+from extractors.events.modality import is_future
 from extractors.events.rules import WINDOW, load_stage_data
 from extractors.events.triggers import anaphoric_controls, find_triggers
 from extractors.events.type_decision import decide, reconcile
@@ -184,6 +185,7 @@ def article_events(data: StageData, art: Article, segs: list[Seg]) -> list[Event
             c for c in cands
             if c.type != "investment" or all(abs(seg_index[id(c.seg)] - j) > WINDOW for j in stock_at)
         ]
+    cands = _without_entry_into_force(data, cands)
     events = merge(data, ctx, cands)
     title_seg = ctx.title_seg
     if title_seg is not None and title_seg.doc is not None and events:
@@ -191,3 +193,43 @@ def article_events(data: StageData, art: Article, segs: list[Seg]) -> list[Event
     # an official notice (Federal Register, proclamation, ministry announcement) says who
     # acts, what and when in its structure, not in news sentences: its own event joins
     return notices.apply(art, events, ctx.pub)
+
+
+def _takes_effect(data: StageData, c: Cand) -> bool:
+    """ "the controls went into effect", "the ban took effect", "entered into force"."""
+    v = c.verb
+    if v is None or v.lemma_.lower() not in data.modality.get("effect_verb", ()):
+        return False
+    nouns = data.modality.get("effect_noun", ())
+    for ch in v.children:
+        if ch.dep_ == "dobj" and ch.lemma_.lower() in nouns:
+            return True
+        if ch.dep_ == "prep" and ch.lower_ in ("into", "in") and any(
+            g.dep_ == "pobj" and g.lemma_.lower() in nouns for g in ch.children
+        ):
+            return True
+    return False
+
+
+def _without_entry_into_force(data: StageData, cands: list[Cand]) -> list[Cand]:
+    """A measure's entry into force that the story tells as the scheduled start of a
+    measure it reports announced ('On July 3 Beijing announced controls on gallium. The
+    controls will come into effect on August 1') or as the time since which something
+    holds ('Since the controls went into effect in August 2023, prices have diverged')
+    adds no event of its own: the announcement, on or before it, is the event. A start
+    told as the news ('the suspension came into effect on Sunday') or told alone stays."""
+    effects = [c for c in cands if c.date and _takes_effect(data, c) and (
+        is_future(c.verb) or any(ch.dep_ == "mark" and ch.lower_ == "since" for ch in c.verb.children)
+    )]
+    if not effects:
+        return cands
+    eff = {id(c) for c in effects}
+    drop = set()
+    for c in effects:
+        for d in cands:
+            if id(d) in eff or d.type != c.type or not d.date:
+                continue
+            if d.date[:7] <= c.date[:7] and (set(d.actors) & set(c.actors) or set(d.commodities) & set(c.commodities)):
+                drop.add(id(c))
+                break
+    return [c for c in cands if id(c) not in drop]
