@@ -213,3 +213,14 @@ def test_an_undated_present_in_the_opening_is_the_days_news(ex, text, typ):
 def test_a_dated_present_deep_in_the_body_keeps_its_date(ex):
     text = _OPENING + "On Tuesday Vietnam restricts exports of rare earths to its neighbours."
     assert [e.date for e in found(ex, text, "export_control")] == ["2025-11-11"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["On Tuesday the US government declared an intent to provide $900m in loans to Kestrel Magnetics "
+     "for its rare earth magnet plant.",
+     "On Tuesday the Export-Import Bank announced its intent to provide $120 million in financing "
+     "for Zorvan Metals' rare earth project."],
+)
+def test_an_intent_to_finance_is_an_announced_investment(ex, text):
+    assert [e.date for e in found(ex, text, "investment")] == ["2025-11-11"]
