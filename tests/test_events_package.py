@@ -109,7 +109,7 @@ def test_the_filter_loses_no_event_of_a_looser_one(ex, monkeypatch, shared_dir):
     arts = [Article(url="http://example.test/t", title="Rare earths", text=TEXT, published=PUB)]
     gold = [shared_dir / "eval" / "dev.jsonl", *sorted((shared_dir / "eval" / "train").glob("*.jsonl"))]
     for path in (p for p in gold if p.exists()):
-        arts += [article_from_line(x) for x in read_jsonl(path) if x.get("events")][:25]
+        arts += [article_from_line(x) for x in read_jsonl(path) if x.get("events")][:15]
 
     def events() -> list[list[dict]]:
         return [[e.to_format() for e in evs] for evs in ex.extract(arts)]
