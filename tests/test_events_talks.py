@@ -84,3 +84,54 @@ def test_a_deal_struck_keeps_its_agreement(ex):
     text = ("Although the lithium curbs were lifted after Canada and Chile struck a trade deal on November 3rd, "
             "Peru, despite its ambitions, found itself a bystander to negotiations with deep consequences for its miners.")
     assert [e.date for e in events(ex, text) if e.type == "agreement"] == ["2025-11-03"]
+
+
+# --- scheduled meetings and visits (dated at the meeting, inside a window around publication)
+# publication day 2025-11-13 is a Thursday
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        # a state visit announced for a weekday; the agenda told in the sentences after it
+        ("Mark Carney will make a three-day state visit to Japan from Monday, his office said, to deepen "
+         "economic ties. Officials in Ottawa expect agreements on graphite supply chains.", "2025-11-17"),
+        # a visit to a country, its agenda in the same sentence
+        ("Anthony Albanese will visit Jakarta on Tuesday to discuss nickel processing.", "2025-11-18"),
+        # leaders due to meet: the commodity is the article's topic (the meeting is about trade in general)
+        ("Lithium prices fell again as Canberra weighed new lithium royalties. Lithium exporters want certainty. "
+         "Anthony Albanese and Xi Jinping are due to meet on Saturday to ease trade tensions.", "2025-11-15"),
+        # a summit hosted on a date: the summit is the event, not the setting of another
+        ("On December 2nd Canada will host ministers at a graphite summit in Ottawa.", "2025-12-02"),
+    ],
+)
+def test_scheduled_meetings_are_talks_of_the_meeting_day(ex, text, day):
+    found = talks(ex, text)
+    assert [e.date for e in found] == [day]
+
+
+def test_a_scheduled_meeting_names_the_leaders_countries(ex):
+    found = talks(ex, "Anthony Albanese will visit Jakarta on Tuesday to discuss nickel processing.")
+    assert "AU" in found[0].actors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # scheduled too far from publication: background, not the news of a scheduled meeting
+        "Anthony Albanese and Xi Jinping are due to meet in Beijing in June to discuss rare earths.",
+        # a past visit is the setting of what was said there
+        "On a visit to Berlin last week, Xi Jinping said the lithium curbs were lawful.",
+        # a scheduled meeting with another topic of its own takes no commodity from elsewhere
+        "Lithium exports rose in October. Anthony Albanese will meet Xi Jinping on Saturday to discuss the "
+        "drought in the Murray basin. Lithium miners welcomed the figures.",
+    ],
+)
+def test_no_scheduled_talks(ex, text):
+    assert talks(ex, text) == []
+
+
+def test_a_scheduled_meeting_in_the_publication_month(ex):
+    found = talks(ex, "Anthony Albanese and Xi Jinping are due to meet in Beijing later this month to discuss "
+                      "rare earths.")
+    assert [e.date[:7] for e in found] == ["2025-11"]

@@ -18,10 +18,11 @@ from collections import Counter
 
 from extractors import parties
 from extractors.events.context import ArticleContext, Cand, Seg, StageData
-from extractors.events.dating import event_date, lede_dated
-from extractors.events.modality import REPORT
+from extractors.events.dating import event_date, lede_dated, scheduled_meeting
+from extractors.events.modality import REPORT, is_future
 from extractors.events.rules import (
     ACTOR_LOOKBACK,
+    AGENDA_FOLLOW,
     AMOUNT_TYPES,
     CONTROL_TYPES,
     GOVERNMENT_TYPES,
@@ -137,8 +138,9 @@ def fill(data: StageData, ctx: ArticleContext, c: Cand, i: int, title_seg: Seg |
         return False  # "export controls on chips, while rare earth stocks rallied"
     c.in_context = not coms
     if not coms and (c.type in WINDOW_TYPES or seg.header is not None):
+        generic = data.modality.get("generic_agenda", set()) if c.type == "talks" else set()
         if c.type in ("talks", "agreement") and (
-            _other_topic(c.trigger) or (c.verb is not None and _purpose_elsewhere(c.verb))
+            _other_topic(c.trigger, generic) or (c.verb is not None and _purpose_elsewhere(c.verb, generic))
         ):
             return False
         same = [
@@ -153,6 +155,8 @@ def fill(data: StageData, ctx: ArticleContext, c: Cand, i: int, title_seg: Seg |
             coms = ents(data, ctx, title_seg)[1] if title_seg.commodity else []
         if not coms and c.type == "talks" and in_lede(segs, i):
             coms = article_commodities(data, segs)
+        if not coms and c.type == "talks" and _scheduled(c):
+            coms = agenda_commodities(data, ctx, i)
         if c.type == "investment" and not names_organisation(data, seg):
             coms = []  # a context-licensed investment needs a named investor or recipient
     if not coms:
@@ -355,6 +359,32 @@ def in_lede(segs: list[Seg], i: int) -> bool:
     return i in body
 
 
+def _scheduled(c: Cand) -> bool:
+    """A meeting told as scheduled: "will meet", "are due to meet", "scheduled for"."""
+    head = c.verb if c.verb is not None else c.trigger
+    return is_future(head) or scheduled_meeting(head)
+
+
+def agenda_commodities(data: StageData, ctx: ArticleContext, i: int) -> list[str]:
+    """The agenda of a scheduled meeting whose own sentence names no commodity (its topic,
+    if any, is trade or relations in general: see `_other_topic`): the commodities of the
+    sentences after it in its section ("Officials expect progress on rare earths"), else
+    the article's topic."""
+    segs = ctx.segs
+    seg = segs[i]
+    for x in segs[i + 1 : i + 1 + AGENDA_FOLLOW]:
+        if x.is_title or (USE_SECTIONS and x.section != seg.section):
+            break
+        coms = ents(data, ctx, x)[1]
+        if coms:
+            return coms
+    counts: Counter[str] = Counter()
+    for x in segs:
+        if x.commodity and not x.is_title:
+            counts.update(set(ents(data, ctx, x)[1]))
+    return [c for c, _n in counts.most_common(3)]
+
+
 def article_commodities(data: StageData, segs: list[Seg]) -> list[str]:
     """Strong commodities named at least twice in the article (its topic)."""
     counts: Counter[str] = Counter()
@@ -512,18 +542,27 @@ def _role_tokens(c: Cand) -> tuple[set[int], set[int]]:
     return idx, subj_idx
 
 
-def _other_topic(tok) -> bool:
+def _other_topic(tok, generic: set[str] = frozenset()) -> bool:
     """ "a deal to build nuclear reactors", "talks to address the drought": the trigger names
-    its own subject and it is not a mineral (used when only the context window has one)."""
+    its own subject and it is not a mineral (used when only the context window has one);
+    trade or relations in general (`generic`: "talks on trade") are no other topic."""
     for c in tok.children:
         topical = (c.dep_ == "prep" and c.lower_ in _TOPIC_PREPS and not _dateish(c)) or (
             c.dep_ in ("acl", "relcl") and any(x.dep_ == "aux" and x.lower_ == "to" for x in c.children)
         )
         if topical:
             sub = list(c.subtree)
-            if len(sub) > 2 and not any(t.ent_type_ == "COMMODITY" for t in sub):
+            if len(sub) > 2 and not any(t.ent_type_ == "COMMODITY" or _generic(t, generic) for t in sub):
                 return True
     return False
+
+
+def _generic(tok, generic: set[str]) -> bool:
+    """ "to ease trade tensions", "talks on trade": the topic phrase's head noun (an object)
+    is trade or relations in general; a modifier ("economic development") is not."""
+    return tok.dep_ in ("dobj", "pobj") and (
+        tok.lemma_.lower() in generic or any(c.dep_ == "compound" and c.lemma_.lower() in generic for c in tok.children)
+    )
 
 
 def _dateish(prep) -> bool:
@@ -531,11 +570,12 @@ def _dateish(prep) -> bool:
     return any(_DATE_WORD.search(t.text) or t.ent_type_ == "GPE" for t in prep.subtree)
 
 
-def _purpose_elsewhere(verb) -> bool:
-    """ "began talks to address the drought": the governing verb's purpose clause has no mineral."""
+def _purpose_elsewhere(verb, generic: set[str] = frozenset()) -> bool:
+    """ "began talks to address the drought": the governing verb's purpose clause has no
+    mineral (nor, `generic`, trade or relations in general: "to ease trade tensions")."""
     for c in verb.children:
         if c.dep_ in ("advcl", "xcomp") and any(x.dep_ == "aux" and x.lower_ == "to" for x in c.children):
-            if not any(t.ent_type_ == "COMMODITY" for t in c.subtree):
+            if not any(t.ent_type_ == "COMMODITY" or _generic(t, generic) for t in c.subtree):
                 return True
     return False
 

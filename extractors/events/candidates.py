@@ -178,21 +178,27 @@ def furniture(text: str) -> bool:
     return bool(_FURNITURE.search(text) or _TEASER.search(text) or _CITATION.search(text))
 
 
-def is_cand(segs: list[Seg], i: int, title_commodity: bool, hint: TriggerHint, loose: bool = False) -> bool:
+def is_cand(
+    segs: list[Seg], i: int, title_commodity: bool, hint: TriggerHint, loose: bool = False,
+    always: frozenset[str] = frozenset(),
+) -> bool:
     """Parse a sentence only if some rule may fire on it (`loose`: if any trigger word
     appears, for a trained type model that reads more than the rules) and a commodity
-    term is in or near it."""
+    term is in or near it, or it has one of the `always` words (meeting words: a
+    meeting's agenda may be told elsewhere in the article)."""
     s = segs[i]
     words = _words(s.text)
     if not (hint.any_trigger(words) if loose else hint.may_fire(words)) or furniture(s.text):
         return False
-    if s.commodity:
+    if s.commodity or not always.isdisjoint(words):
         return True
     lo, hi = max(0, i - WINDOW), min(len(segs), i + WINDOW + 1)
     return title_commodity or any(x.commodity for x in segs[lo:hi])
 
 
-def choose(segs: list[Seg], hits: int, hint: TriggerHint, loose: bool = False) -> list[Seg]:
+def choose(
+    segs: list[Seg], hits: int, hint: TriggerHint, loose: bool = False, always: frozenset[str] = frozenset()
+) -> list[Seg]:
     """The sentences of one article to parse, in order, within the per-article budget.
 
     The title always (a headline may restate a body event), candidates (`is_cand`), and
@@ -205,7 +211,7 @@ def choose(segs: list[Seg], hits: int, hint: TriggerHint, loose: bool = False) -
     lede = set(sorted(lede)[:LEDE]) if hits >= 3 else set()
     chosen = [
         s for i, s in enumerate(segs)
-        if s.is_title or is_cand(segs, i, title_com, hint, loose)
+        if s.is_title or is_cand(segs, i, title_com, hint, loose, always)
         or (i in lede and hint.may_fire(_words(s.text)) and not furniture(s.text))
     ]
     if all(s.is_title for s in chosen):

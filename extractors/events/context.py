@@ -101,6 +101,7 @@ class StageData:
     members: dict[str, list[str]]
     weak: set[str]  # commodity words too vague to license an event alone
     type_model: Any | None = None
+    meeting_words: frozenset[str] = frozenset()  # their forms: parsed in every relevant article
 
     def light_doc(self, text: str) -> Any:
         """Tokenizer plus the domain ruler: entities of a sentence that was not parsed."""

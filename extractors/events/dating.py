@@ -147,7 +147,8 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
     header, else any date in the sentence, else the publication day for 'now' clauses."""
     seg, verb = c.seg, c.verb
     head = verb if verb is not None else c.trigger
-    future = is_future(head)
+    scheduled = c.type == "talks" and scheduled_meeting(head)
+    future = is_future(head) or scheduled
     found = [d for d in find_dates(seg.text, pub, future) if not _SINCE.search(seg.text[: d.start])]
     other_tense = {(d.start, d.end): d for d in find_dates(seg.text, pub, not future)}
     doc = c.trigger.doc
@@ -175,7 +176,19 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
         else:
             other.append(d)
     # a later date in the infinitive is its own schedule ("... plant, scheduled to open in April")
-    inner = [d for d in inner if not future and d.date <= pub.isoformat()]
+    # unless the meeting itself is what is scheduled ("the meeting, scheduled to go ahead next week")
+    inner = [d for d in inner if scheduled or (not future and d.date <= pub.isoformat())]
+    if future and c.type == "talks":
+        # a meeting announced as scheduled is dated at the meeting, when that falls in a
+        # window around publication (SCHEDULE_WINDOW); a reading outside it is background
+        for group in (own, higher, inner):
+            if group:
+                best = min(group, key=lambda d: (abs(d.start - tpos), d.start))
+                for d in (best, other_tense.get((best.start, best.end))):
+                    if d is not None and _in_window(d, pub):
+                        c.date, c.precision = d.date, d.precision
+                        return True
+                return False
     for group in (own, higher):
         if group:
             best = min(group, key=lambda d: (abs(d.start - tpos), d.start))
@@ -230,6 +243,28 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
     if (UNDATED_PAST_IS_NEWS or c.today_release) and head.tag_ in ("VBD", "VBN"):
         c.date, c.precision, c.source = pub.isoformat(), "day", "now"
         return True
+    return False
+
+
+SCHEDULE_WINDOW = (-7, 75)  # days around publication in which a scheduled meeting is news
+_SCHEDULE_HEADS = {"schedule", "set", "due", "slate", "expect", "plan"}
+
+
+def scheduled_meeting(head) -> bool:
+    """ "the meeting, scheduled to go ahead next week", "talks are scheduled for Friday",
+    "a summit slated for March": the meeting's clause puts it on the calendar."""
+    if head.lemma_.lower() in _SCHEDULE_HEADS and head.tag_ == "VBN":
+        return True
+    return any(c.lemma_.lower() in _SCHEDULE_HEADS and c.dep_ in ("acl", "acomp", "amod") for c in head.children)
+
+
+def _in_window(d: DateMention, pub: date) -> bool:
+    """The date (at its precision) overlaps SCHEDULE_WINDOW around the publication day."""
+    lo, hi = pub + timedelta(days=SCHEDULE_WINDOW[0]), pub + timedelta(days=SCHEDULE_WINDOW[1])
+    if d.precision == "day":
+        return lo <= date.fromisoformat(d.date) <= hi
+    if d.precision == "month":
+        return lo.isoformat()[:7] <= d.date[:7] <= hi.isoformat()[:7]
     return False
 
 

@@ -107,7 +107,7 @@ class EventExtractor:
                 plans.append(None)
                 continue
             segs = segmenting.segment(art)
-            to_parse += candidates.choose(segs, hits, self.data.hint, loose)
+            to_parse += candidates.choose(segs, hits, self.data.hint, loose, self.data.meeting_words)
             plans.append(segs)
         type_decision.score_types(self.data, to_parse)
         parsing.parse(self.nlp, self.data, to_parse, [p for p in plans if p is not None], not full_ner, self.batch_size)

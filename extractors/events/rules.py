@@ -64,6 +64,7 @@ def load_stage_data(nlp, type_model=None) -> StageData:
     from extractors.events.candidates import Inflector, easing_nouns, trigger_hint
 
     rules, modality = load_rules()
+    inflect = Inflector.from_nlp(nlp)
     by_word: dict[str, tuple[int, ...]] = {}
     for n, rule in enumerate(rules):
         for lem in rule.lemmas:
@@ -76,7 +77,7 @@ def load_stage_data(nlp, type_model=None) -> StageData:
         ruler=nlp.get_pipe(models.RULER_NAME),
         rules=rules,
         modality=modality,
-        hint=trigger_hint(rules, Inflector.from_nlp(nlp)),
+        hint=trigger_hint(rules, inflect),
         rules_by_word=by_word,
         type_lemmas=type_lemmas,
         easing_nouns=easing_nouns(rules),
@@ -84,6 +85,7 @@ def load_stage_data(nlp, type_model=None) -> StageData:
         members=models.group_members(),
         weak=models.weak_commodity_patterns(),
         type_model=type_model,
+        meeting_words=inflect.all_forms(modality.get("meeting_words", ())),
     )
 
 
@@ -91,6 +93,7 @@ def load_stage_data(nlp, type_model=None) -> StageData:
 LEDE = 2  # body sentences that may take the article's topic commodity (talks, agreements)
 NEWS_LEDE = 10  # opening body sentences whose undated present (perfect) is the day's news
 LEDE_FOLLOW = 4  # body sentences after the lede that still tell the lede's news
+AGENDA_FOLLOW = 6  # sentences after a scheduled meeting that may tell its agenda
 WINDOW = 2  # sentences either side in which a commodity term licenses a trigger
 ACTOR_LOOKBACK = 3  # earlier sentences that may name an event's parties
 USE_SECTIONS = True  # the commodity window stays inside the sentence's section

@@ -17,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.events.context import Cand, Rule, Seg, StageData
-from extractors.events.modality import is_money, vetoed
+from extractors.events.modality import is_future, is_money, vetoed
 from extractors.events.rules import TYPE_ROWS
 
 TRIGGERS_ATTR = "event_triggers"  # Doc._.event_triggers: (type, trigger i, verb i, now precision)
@@ -212,8 +212,12 @@ def match_rule(data: StageData, rule: Rule, tok, lenient: bool = False) -> tuple
     for v in verbs:
         if rule.easing_support and v.lemma_.lower() in rule.easing_support:
             return "export_control_easing", v
-    if rule.type == "talks" and verbs and _at_event(tok) and (lenient or _meeting_with_party(tok)):
+    if rule.type == "talks" and verbs and _at_event(tok) and (lenient or _meeting_with_party(tok, is_future(verbs[0]))):
         return rule.type, verbs[0]  # "At a meeting with Xi on Oct. 30, Trump offered ..."
+    if rule.type == "talks" and verbs and tok.head.lower_ in ("at", "during") and verbs[0].lemma_.lower() in data.modality.get(
+        "hosting_verbs", ()
+    ):
+        return rule.type, verbs[0]  # "will welcome countries at a minerals summit": the summit hosted
     for v in verbs:
         if v.lemma_.lower() in rule.support:
             if rule.states and not _ongoing_state(tok, v, rule.states):
@@ -385,6 +389,8 @@ def _has_object(verb, objects: set[str]) -> bool:
                 heads.extend(x for x in verb.children if x.dep_ == "dobj")
     if "@MONEY" in objects:
         return any(is_money(t) for h in heads for t in h.subtree)
+    if "@PARTY" in objects:  # "visit Beijing", "visit Xi": a country, its leader or a ministry
+        return any(t.ent_type_ in ("GPE", "LEADER", "AGENCY") for h in heads for t in h.subtree)
     for h in heads:
         for t in [h, *[x for x in h.children if x.dep_ in ("compound", "conj", "amod")]]:
             if t.lemma_.lower() in objects or t.lower_ in objects:
@@ -446,13 +452,17 @@ def _mistagged_noun(tok) -> bool:
     )
 
 
-def _meeting_with_party(tok) -> bool:
+def _meeting_with_party(tok, future: bool = False) -> bool:
     """ "At a meeting with Xi in Busan on Oct. 30, Trump agreed ...", "at their meeting": a
     meeting that names its counterparts is an event of its own, not only the setting of the
     main clause."""
     return any(
         (c.dep_ == "prep" and c.lower_ == "with" and any(t.ent_type_ in ("GPE", "LEADER", "AGENCY") for t in c.subtree))
         or (c.dep_ == "poss" and c.lower_ == "their")  # "raised it with Xi at their meeting"
+        # "will be accompanied by ministers during his state visit to China": a scheduled
+        # visit is an event of its own (a past one, "on a visit to Berlin, he said", a setting)
+        or (future and c.dep_ == "prep" and c.lower_ == "to" and tok.lemma_.lower() in ("visit", "trip")
+            and any(t.ent_type_ == "GPE" for t in c.subtree))
         for c in tok.children
     )
 
