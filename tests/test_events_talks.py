@@ -135,3 +135,28 @@ def test_a_scheduled_meeting_in_the_publication_month(ex):
     found = talks(ex, "Anthony Albanese and Xi Jinping are due to meet in Beijing later this month to discuss "
                       "rare earths.")
     assert [e.date[:7] for e in found] == ["2025-11"]
+
+
+def test_a_meeting_expected_on_a_date_is_scheduled(ex):
+    found = talks(ex, "Next month, ministers from Kenya and Ghana are expected in Ottawa for a graphite ministerial.")
+    assert [e.date for e in found] == ["2025-12"] and {"KE", "GH"} <= set(found[0].actors)
+
+
+def test_the_host_of_a_visit_is_a_party(ex):
+    found = talks(ex, "Mark Carney will make a state visit to Japan from Monday to discuss graphite supplies.")
+    assert {"CA", "JP"} <= set(found[0].actors)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a meeting committed to, with no date of its own in the window: an undertaking, not news
+        "The new lithium framework between Canada and Chile commits both governments to convene a ministerial "
+        "meeting within 180 days.",
+        # a meeting named after one company is its shareholders' meeting
+        "Rarely has an annual meeting mattered more for rare earths than the Kestrel Minerals meeting held "
+        "in Perth on Thursday.",
+    ],
+)
+def test_no_talks_of_undertakings_or_company_meetings(ex, text):
+    assert talks(ex, text) == []

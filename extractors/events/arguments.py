@@ -519,7 +519,9 @@ def _role_tokens(c: Cand) -> tuple[set[int], set[int]]:
         # counterpart on a nearby noun; in a meeting's clause "with X" is still a party
         preps += [t for t in verb.subtree if t.dep_ == "prep" and t.lower_ == "with" and t not in preps]
     for ch in preps:
-        if ch.lower_ in _ROLE_PREPS:
+        # "a state visit to China": the host of a visit is a party
+        visit_to = ch.lower_ == "to" and c.type == "talks" and ch.head.i == trig.i and trig.lemma_.lower() in ("visit", "trip")
+        if ch.lower_ in _ROLE_PREPS or visit_to:
             heads += [p for p in ch.children if p.dep_ == "pobj"]
     if verb.pos_ == "VERB":  # "met Xi", "held US-China talks"
         heads += [ch for ch in verb.children if ch.dep_ == "dobj"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import models
 from extractors import dating as date_cues
 from extractors.dates import DateMention, find_dates
 from extractors.events.context import ArticleContext, Cand, Seg, StageData
@@ -147,7 +148,7 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
     header, else any date in the sentence, else the publication day for 'now' clauses."""
     seg, verb = c.seg, c.verb
     head = verb if verb is not None else c.trigger
-    scheduled = c.type == "talks" and scheduled_meeting(head)
+    scheduled = c.type == "talks" and (scheduled_meeting(head) or _committed(head))
     future = is_future(head) or scheduled
     found = [d for d in find_dates(seg.text, pub, future) if not _SINCE.search(seg.text[: d.start])]
     other_tense = {(d.start, d.end): d for d in find_dates(seg.text, pub, not future)}
@@ -256,6 +257,19 @@ def scheduled_meeting(head) -> bool:
     if head.lemma_.lower() in _SCHEDULE_HEADS and head.tag_ == "VBN":
         return True
     return any(c.lemma_.lower() in _SCHEDULE_HEADS and c.dep_ in ("acl", "acomp", "amod") for c in head.children)
+
+
+_COMMITMENT = frozenset(
+    lem for r in models.read_patterns("modality") if r.get("kind") == "commitment_heads" for lem in r["lemmas"]
+)
+
+
+def _committed(head) -> bool:
+    """ "commits both governments to convene a meeting", "pledged to hold talks": the
+    meeting is an undertaking for later (modality.jsonl, commitment_heads)."""
+    return head.dep_ in ("xcomp", "advcl", "oprd") and head.head.lemma_.lower() in _COMMITMENT and any(
+        c.dep_ == "aux" and c.lower_ == "to" for c in head.children
+    )
 
 
 def _in_window(d: DateMention, pub: date) -> bool:

@@ -218,6 +218,8 @@ def match_rule(data: StageData, rule: Rule, tok, lenient: bool = False) -> tuple
         "hosting_verbs", ()
     ):
         return rule.type, verbs[0]  # "will welcome countries at a minerals summit": the summit hosted
+    if rule.type == "talks" and _company_meeting(tok):
+        return None, None  # "the Acme meeting held in Perth": the company's own (annual) meeting
     for v in verbs:
         if v.lemma_.lower() in rule.support:
             if rule.states and not _ongoing_state(tok, v, rule.states):
@@ -465,6 +467,16 @@ def _meeting_with_party(tok, future: bool = False) -> bool:
             and any(t.ent_type_ == "GPE" for t in c.subtree))
         for c in tok.children
     )
+
+
+def _company_meeting(tok) -> bool:
+    """ "the Acme Minerals meeting held on Thursday", "Acme's meeting": a meeting named after
+    one company, with no counterpart ("with", "between"), is that company's shareholder or
+    board meeting, not a negotiation."""
+    if tok.lemma_.lower() != "meeting":
+        return False
+    named = {t.ent_type_ for c in tok.children if c.dep_ in ("compound", "poss") for t in c.subtree if t.ent_type_}
+    return named == {"COMPANY"} and not any(c.dep_ == "prep" and c.lower_ in ("with", "between") for c in tok.children)
 
 
 def _at_event(tok) -> bool:
