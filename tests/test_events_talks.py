@@ -160,3 +160,35 @@ def test_the_host_of_a_visit_is_a_party(ex):
 )
 def test_no_talks_of_undertakings_or_company_meetings(ex, text):
     assert talks(ex, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        # the date of a scheduling verb reads forward ("scheduled for Friday" is the coming Friday)
+        ("Talks between Canada and Chile on lithium are scheduled for Friday.", "2025-11-14"),
+        ("A summit on rare earths between Japan and India is set for December 4.", "2025-12-04"),
+        # a trip whose purpose is the meeting: the traveller is its party
+        ("Mark Carney will fly to Beijing on Monday to meet Xi Jinping on rare earths.", "2025-11-17"),
+    ],
+)
+def test_meetings_on_the_calendar(ex, text, day):
+    found = talks(ex, text)
+    assert [e.date for e in found] == [day] and len(found[0].actors) >= 2
+
+
+def test_a_withdrawal_only_considered_leaves_the_meeting_scheduled(ex):
+    found = talks(ex, "Cobalt prices jumped. The premier also contemplated pulling out of a meeting in late "
+                      "November with Xi Jinping.")
+    assert [e.date for e in found] == ["2025-11"] and "CN" in found[0].actors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cobalt prices jumped. Mark Carney cancelled a meeting in late November with Xi Jinping.",  # called off
+        "Cobalt prices jumped. Mark Carney considered skipping the summit with Xi Jinping.",  # no date
+    ],
+)
+def test_no_talks_of_a_cancelled_or_undated_meeting(ex, text):
+    assert talks(ex, text) == []

@@ -162,7 +162,7 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
             other.append(d)
             continue
         owner = _owner_verb(span[0], c.trigger)
-        if owner is not None and owner.pos_ == "VERB" and is_future(owner) != future:
+        if owner is not None and owner.pos_ == "VERB" and owner.i != head.i and is_future(owner) != future:
             d = other_tense.get((d.start, d.end), d)  # "will create ..., it said on Monday"
         elif future and _SAID_ON.search(seg.text[: d.start]):
             d = other_tense.get((d.start, d.end), d)  # "said on Monday it will invest"
@@ -253,15 +253,34 @@ _SCHEDULE_HEADS = {"schedule", "set", "due", "slate", "expect", "plan"}
 
 def scheduled_meeting(head) -> bool:
     """ "the meeting, scheduled to go ahead next week", "talks are scheduled for Friday",
-    "a summit slated for March": the meeting's clause puts it on the calendar."""
+    "a summit slated for March", "will travel to Lima to meet X": the meeting's clause puts it
+    on the calendar."""
     if head.lemma_.lower() in _SCHEDULE_HEADS and head.tag_ == "VBN":
         return True
+    if head.pos_ in ("NOUN", "PROPN") and _withdrawn(head):
+        return True  # "contemplated pulling out of a meeting in late October" (triggers._threatened_meeting)
+    if head.dep_ in ("advcl", "xcomp") and any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children) and (
+        head.head.pos_ == "VERB" and is_future(head.head)
+    ):
+        return True  # "will fly to Beijing next week to meet Xi": the trip's purpose, as scheduled
     return any(c.lemma_.lower() in _SCHEDULE_HEADS and c.dep_ in ("acl", "acomp", "amod") for c in head.children)
 
 
 _COMMITMENT = frozenset(
     lem for r in models.read_patterns("modality") if r.get("kind") == "commitment_heads" for lem in r["lemmas"]
 )
+
+
+_WITHDRAWAL = frozenset(
+    lem for r in models.read_patterns("modality") if r.get("kind") == "withdrawal_verbs" for lem in r["lemmas"]
+)
+
+
+def _withdrawn(noun) -> bool:
+    from extractors.events.triggers import withdrawn_from
+
+    verb = withdrawn_from(noun)
+    return verb is not None and verb.lemma_.lower() in _WITHDRAWAL
 
 
 def _committed(head) -> bool:

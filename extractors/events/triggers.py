@@ -72,6 +72,10 @@ def _find(data: StageData, doc: Doc, article_text: str) -> list[Found]:
     for tok in doc:
         lem, low = tok.lemma_.lower(), tok.lower_
         hits = by_word.get(lem, ()) if lem == low else sorted({*by_word.get(lem, ()), *by_word.get(low, ())})
+        if data.rules_by_word.get(lem) and _threatened_meeting(data, tok) and ("talks", tok.i) not in seen:
+            seen.add(("talks", tok.i))  # "contemplated pulling out of a meeting in late October"
+            out.append(("talks", tok.i, None, "day"))
+            continue
         for n in hits:
             rule = data.rules[n]
             if rule.article_requires is not None and not _article_has(rule.article_requires, article_text):
@@ -345,8 +349,10 @@ def _actor_subject(verb) -> bool:
             for t in c.subtree:
                 if t.ent_type_ in ("GPE", "LEADER", "AGENCY", "ORG"):
                     return True
-    if verb.dep_ in ("xcomp", "conj", "acomp") and verb.head.pos_ in ("VERB", "AUX", "ADJ") and verb.head.i != verb.i:
-        return _actor_subject(verb.head)  # "X and Y are due to meet": the subject of "are"
+    purpose = verb.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+    if (verb.dep_ in ("xcomp", "conj", "acomp") or purpose) and verb.head.pos_ in ("VERB", "AUX", "ADJ") and verb.head.i != verb.i:
+        # "X and Y are due to meet": the subject of "are"; "X flew to Lima to meet Y": of "flew"
+        return _actor_subject(verb.head)
     return False
 
 
@@ -467,6 +473,44 @@ def _meeting_with_party(tok, future: bool = False) -> bool:
             and any(t.ent_type_ == "GPE" for t in c.subtree))
         for c in tok.children
     )
+
+
+def withdrawn_from(tok):
+    """The verb of withdrawal a meeting noun is the object of ("cancel the summit", "pull
+    out of the meeting"), else None."""
+    if tok.dep_ == "dobj":
+        return tok.head
+    if tok.dep_ == "pobj" and tok.head.lower_ in ("of", "from"):
+        cur = tok.head.head  # "pull out of": the parser may hang "of" on "out"
+        if cur.dep_ in ("prep", "prt", "advmod") and cur.lower_ in ("out", "away", "back"):
+            cur = cur.head
+        return cur if cur.pos_ == "VERB" else None
+    return None
+
+
+def _threatened_meeting(data: StageData, tok) -> bool:
+    """ "He contemplated pulling out of a meeting in late October with Xi", "threatened to
+    skip next week's summit": a withdrawal only considered (under a hypothetical head)
+    leaves the meeting, dated in its own phrase, on the calendar."""
+    if tok.pos_ not in ("NOUN", "PROPN") or tok.lemma_.lower() not in ("meeting", "summit", "talk", "visit", "trip"):
+        return False
+    verb = withdrawn_from(tok)
+    if verb is None or verb.lemma_.lower() not in data.modality.get("withdrawal_verbs", ()):
+        return False
+    hyp = data.modality["hypothetical_head"]
+    cur, hypothetical = verb, False
+    for _ in range(2):
+        if cur.dep_ not in ("xcomp", "ccomp", "pcomp", "dobj", "pobj", "prep") or cur.head.i == cur.i:
+            break
+        cur = cur.head
+        if cur.lemma_.lower() in hyp and cur.pos_ == "VERB":
+            hypothetical = True
+            break
+    if not hypothetical:
+        return False
+    own = [t for c in tok.children if c.dep_ in ("prep", "poss", "compound", "npadvmod") for t in c.subtree]
+    own += [t for c in verb.children if c.dep_ in ("prep", "npadvmod") and c.i > tok.i for t in c.subtree]
+    return any(t.ent_type_ == "DATE" and not (t.like_num and len(t.text) == 4) for t in own)
 
 
 def _company_meeting(tok) -> bool:
