@@ -192,3 +192,23 @@ def test_a_withdrawal_only_considered_leaves_the_meeting_scheduled(ex):
 )
 def test_no_talks_of_a_cancelled_or_undated_meeting(ex, text):
     assert talks(ex, text) == []
+
+
+def test_the_staged_ner_keeps_these_talks(ex):
+    """The rules added here read entities (a visit's party object, a meeting's own date, a
+    company's meeting): `may_trigger` waives them, so NER still reaches these sentences."""
+    from datetime import datetime
+
+    from extractors.types import Article
+
+    texts = [
+        "Cobalt prices jumped. The premier also contemplated pulling out of a meeting in late November with Xi Jinping.",
+        "Anthony Albanese will visit Jakarta on Tuesday to discuss nickel processing.",
+        "Rarely has an annual meeting mattered more for rare earths than the Kestrel Minerals meeting held in Perth "
+        "on Thursday.",
+    ]
+    arts = [Article(url=f"http://example.test/staged/{n}", title="Minerals news", text=t,
+                    published=datetime(2025, 11, 13)) for n, t in enumerate(texts)]
+    staged = [[e.to_format() for e in evs] for evs in ex.decide(arts, ex.prepare(arts))]
+    full = [[e.to_format() for e in evs] for evs in ex.decide(arts, ex.prepare(arts, full_ner=True))]
+    assert staged == full and [len([e for e in evs if e["type"] == "talks"]) for evs in staged] == [1, 1, 0]
