@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from extractors.types import EVENT_TYPES
@@ -92,25 +91,16 @@ def locate(note: str, sentences: list[str], candidates: set[int]) -> int | None:
     return best if best is not None and best_score >= NOTE_MATCH else None
 
 
-@lru_cache(maxsize=1)
-def _hint():
-    import models
-    from extractors.events import Inflector, _load_rules, _trigger_hint
-
-    return _trigger_hint(_load_rules()[0], Inflector.from_nlp(models.load_nlp()))
-
-
-def candidate_indices(segs: list[Any], hint=None) -> set[int]:
+def candidate_indices(segs: list[Any], hint) -> set[int]:
     """The sentences a trained type model reads (the event stage's loose candidates: a
-    trigger word and a commodity near)."""
+    trigger word and a commodity near; `hint`: the extractor's `data.hint`)."""
     from extractors.events import _is_cand
 
-    hint = hint or _hint()
     title_com = any(s.is_title and s.commodity for s in segs)
     return {i for i in range(len(segs)) if _is_cand(segs, i, title_com, hint, loose=True)}
 
 
-def sentences_of(line: Mapping[str, Any], group: str = "") -> tuple[list[LabelledSentence], int, int]:
+def sentences_of(line: Mapping[str, Any], hint, group: str = "") -> tuple[list[LabelledSentence], int, int]:
     """Labelled sentences of one gold article line; also (events located, events lost)."""
     from extractors.evaluate import article_from_line
     from extractors.events import segment
@@ -118,7 +108,7 @@ def sentences_of(line: Mapping[str, Any], group: str = "") -> tuple[list[Labelle
     art = article_from_line(line)
     segs = segment(art)
     texts = [s.text for s in segs]
-    cands = candidate_indices(segs)
+    cands = candidate_indices(segs, hint)
     events = line.get("events") or []
     aid = str(line.get("id"))
     if not events:
@@ -137,12 +127,15 @@ def sentences_of(line: Mapping[str, Any], group: str = "") -> tuple[list[Labelle
     return [LabelledSentence(texts[i], labs, aid, group) for i, labs in sorted(labels.items())], found, lost
 
 
-def build(lines: Iterable[Mapping[str, Any]], groups: Mapping[str, str] | None = None) -> tuple[list[LabelledSentence], dict[str, int]]:
-    """Training sentences of many gold lines, with counts for the report."""
+def build(
+    lines: Iterable[Mapping[str, Any]], hint, groups: Mapping[str, str] | None = None
+) -> tuple[list[LabelledSentence], dict[str, int]]:
+    """Training sentences of many gold lines, with counts for the report (`hint`: the
+    candidate filter of the extractor that parses them)."""
     out: list[LabelledSentence] = []
     stats = {"articles": 0, "events_located": 0, "events_lost": 0, "positives": 0, "negatives": 0}
     for line in lines:
-        sents, found, lost = sentences_of(line, (groups or {}).get(str(line.get("id")), ""))
+        sents, found, lost = sentences_of(line, hint, (groups or {}).get(str(line.get("id")), ""))
         stats["articles"] += 1
         stats["events_located"] += found
         stats["events_lost"] += lost

@@ -53,7 +53,7 @@ def prepare(lines: Sequence[Mapping[str, Any]], extractor: Any, for_models: bool
         plans = extractor.prepare(articles, full_ner=for_models, loose=for_models)
     finally:
         extractor.type_model = saved
-    sentences, _ = event_data.build(lines, groups)
+    sentences, _ = event_data.build(lines, extractor.data.hint, groups)
     return Prepared(lines, articles, plans, groups, sentences)
 
 

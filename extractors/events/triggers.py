@@ -65,21 +65,26 @@ def find_triggers(data: StageData, seg: Seg) -> list[Cand]:
     return [Cand(typ, doc[t], None if v is None else doc[v], seg, now_precision=p) for typ, t, v, p in found]
 
 
+def _token_rules(data: StageData, tok, article_text: str) -> list[Rule]:
+    """The rules listing the token's lemma or its lowercased form, in rule order, without
+    those whose article-level condition the article does not meet."""
+    by_word, lem, low = data.rules_by_word, tok.lemma_.lower(), tok.lower_
+    hits = by_word.get(lem, ()) if lem == low else sorted({*by_word.get(lem, ()), *by_word.get(low, ())})
+    return [
+        data.rules[n] for n in hits
+        if data.rules[n].article_requires is None or _article_has(data.rules[n].article_requires, article_text)
+    ]
+
+
 def _find(data: StageData, doc: Doc, article_text: str) -> list[Found]:
     out: list[Found] = []
     seen: set[tuple[str, int]] = set()
-    by_word = data.rules_by_word
     for tok in doc:
-        lem, low = tok.lemma_.lower(), tok.lower_
-        hits = by_word.get(lem, ()) if lem == low else sorted({*by_word.get(lem, ()), *by_word.get(low, ())})
-        if data.rules_by_word.get(lem) and _threatened_meeting(data, tok) and ("talks", tok.i) not in seen:
+        if data.rules_by_word.get(tok.lemma_.lower()) and _threatened_meeting(data, tok) and ("talks", tok.i) not in seen:
             seen.add(("talks", tok.i))  # "contemplated pulling out of a meeting in late October"
             out.append(("talks", tok.i, None, "day"))
             continue
-        for n in hits:
-            rule = data.rules[n]
-            if rule.article_requires is not None and not _article_has(rule.article_requires, article_text):
-                continue
+        for rule in _token_rules(data, tok, article_text):
             typ, support_used = match_rule(data, rule, tok)
             if typ is None:
                 continue
@@ -106,16 +111,11 @@ def may_trigger(data: StageData, seg: Seg) -> bool:
     a rule matches its NER-less parse with the entity-dependent checks waived (an actor as
     subject, a meeting's named counterpart) and no veto applied. A superset of
     `find_triggers` on the full parse, so NER can be spent only where this holds."""
-    doc, by_word = seg.doc, data.rules_by_word
-    for tok in doc:
-        lem, low = tok.lemma_.lower(), tok.lower_
-        for n in (*by_word.get(lem, ()), *(by_word.get(low, ()) if low != lem else ())):
-            rule = data.rules[n]
-            if rule.article_requires is not None and not _article_has(rule.article_requires, seg.article_text):
-                continue
-            if match_rule(data, rule, tok, lenient=True)[0] is not None:
-                return True
-        if by_word.get(lem) and _threatened_meeting(data, tok, lenient=True):
+    for tok in seg.doc:
+        if any(match_rule(data, rule, tok, lenient=True)[0] is not None
+               for rule in _token_rules(data, tok, seg.article_text)):
+            return True
+        if data.rules_by_word.get(tok.lemma_.lower()) and _threatened_meeting(data, tok, lenient=True):
             return True
     return bool(anaphoric_controls(data, [seg], 0, lenient=True))
 
