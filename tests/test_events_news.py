@@ -166,3 +166,27 @@ def test_members_of_a_group_are_the_parties_not_the_country_they_turn_from(ex):
     text = "Rich nations in the G7 have agreed to work together on critical minerals to cut reliance on China."
     deals = found(ex, text, "agreement")
     assert deals and "CN" not in deals[0].actors and {"US", "JP"} <= set(deals[0].actors)
+
+
+@pytest.mark.parametrize(
+    ("text", "typ", "parties"),
+    [
+        ("Shares of rare earth miners fell after Beijing's export control announcement on Thursday.",
+         "export_control", {"CN"}),
+        ("The June 2022 announcement of the Critical Metals Alliance by the US and Japan drew praise "
+         "from lithium producers.", "agreement", {"US", "JP"}),
+        ("Canada led the establishment of a critical minerals partnership with Chile in March.",
+         "agreement", {"CA", "CL"}),
+    ],
+)
+def test_an_act_told_as_a_noun_supports_its_trigger(ex, text, typ, parties):
+    """ "the export control announcement", "the announcement of the alliance": an act noun
+    over a trigger noun stands for its support verb (modality.jsonl, support_noun)."""
+    got = found(ex, text, typ)
+    assert got and parties <= set(got[0].actors)
+
+
+def test_a_procedure_for_an_act_is_no_event(ex):
+    got = found(ex, "The agency set out amended procedures for the issuance of loan guarantees to cobalt refiners.",
+                "investment")
+    assert not got

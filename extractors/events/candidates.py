@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from extractors.alternation import compile_words
 from extractors.events.context import Rule, Seg
-from extractors.events.rules import LEDE, TYPE_ROWS, WINDOW
+from extractors.events.rules import LEDE, SUPPORT_NOUNS, TYPE_ROWS, WINDOW
 
 MAX_PARSE_CHARS = 40_000  # characters sent to spaCy per article (about 7k words, 2 s)
 MAX_CANDIDATES = 300  # parsed sentences per article at most
@@ -138,6 +138,7 @@ def rule_hint(rule: Rule, inflect: Inflector, easing_nouns: set[str]) -> RuleHin
     needs: list[frozenset[str]] = []
     if rule.cue == "noun" and rule.support is not None and rule.type != "talks":
         need = set(rule.support) | rule.easing_support
+        need |= {n for n, v in SUPPORT_NOUNS.items() if v in rule.support}  # "the announcement of the pact"
         if rule.easing_support:
             need |= easing_nouns  # "suspension of export controls": no support verb needed
         needs.append(inflect.all_forms(need))

@@ -28,6 +28,10 @@ PARTY_TYPES = _types_with("parties")  # parties read off the parse (signers, "wi
 CONTROL_TYPES = _types_with("on_commodity")  # measures that name what they cover
 AMOUNT_TYPES = _types_with("amount")
 NEEDS_AMOUNT = {t: frozenset(r.get("amount_optional", [])) for t, r in TYPE_ROWS.items() if r.get("needs_amount")}
+# acts told as nouns ("the announcement of the pact"): noun -> the support verb it stands for
+SUPPORT_NOUNS: dict[str, str] = next(
+    (dict(r["verbs"]) for r in models.read_patterns("modality") if r["kind"] == "support_noun"), {}
+)
 
 
 def load_rules() -> tuple[list[Rule], dict[str, set[str]]]:
@@ -55,7 +59,7 @@ def load_rules() -> tuple[list[Rule], dict[str, set[str]]]:
                 states=set(r.get("states", [])),
             )
         )
-    modality = {r["kind"]: set(r["lemmas"]) for r in models.read_patterns("modality")}
+    modality = {r["kind"]: set(r.get("lemmas") or r.get("verbs", ())) for r in models.read_patterns("modality")}
     return rules, modality
 
 

@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from extractors.events.context import Cand, Rule, Seg, StageData
 from extractors.events.modality import is_future, is_money, vetoed
-from extractors.events.rules import TYPE_ROWS
+from extractors.events.rules import SUPPORT_NOUNS, TYPE_ROWS
 
 TRIGGERS_ATTR = "event_triggers"  # Doc._.event_triggers: (type, trigger i, verb i, now precision)
 ARTICLE_ATTR = "article_text"  # Doc._.article_text: title + text of the sentence's article
@@ -239,7 +239,30 @@ def match_rule(data: StageData, rule: Rule, tok, lenient: bool = False) -> tuple
             if rule.type == "agreement" and _financing_compound(tok):
                 return "investment", v
             return rule.type, v
+    noun = _support_noun(tok)
+    if noun is not None and rule.type != "talks" and not rule.states and SUPPORT_NOUNS[noun.lemma_.lower()] in rule.support:
+        if rule.type == "agreement" and _financing_compound(tok):
+            return "investment", noun
+        return rule.type, noun  # "Beijing's export control announcement", "the launch of the fund"
     return None, None
+
+
+def _support_noun(tok):
+    """The act noun a trigger noun hangs on as compound or of-object ("the export control
+    announcement", "the establishment of a partnership", "the signing of the pact and the
+    fund"), which stands for its verb (modality.jsonl, support_noun); None if there is none."""
+    cur = tok
+    if cur.dep_ == "conj" and cur.head.pos_ in ("NOUN", "PROPN"):
+        cur = cur.head
+    while cur.dep_ == "compound" and cur.head.i != cur.i and cur.head.pos_ in ("NOUN", "PROPN"):
+        cur = cur.head
+        if cur.lemma_.lower() in SUPPORT_NOUNS:
+            return cur
+    if cur.dep_ == "pobj" and cur.head.lower_ == "of":
+        head = cur.head.head
+        if head.i != cur.head.i and head.pos_ in ("NOUN", "PROPN") and head.lemma_.lower() in SUPPORT_NOUNS:
+            return head
+    return None
 
 
 def _ongoing_state(tok, verb, states: set[str]) -> bool:
