@@ -38,6 +38,8 @@ TARGET_PREPS = {"on", "to", "against", "from", "into", "toward", "towards", "for
 def _rules() -> dict[str, list]:
     out: dict[str, list] = {"not_party": [], "lender": [], "anaphor": []}
     for row in models.read_patterns("parties"):
+        if "pattern" not in row:
+            continue
         flags = 0 if row.get("case") else re.IGNORECASE
         out[row["kind"]].append((re.compile(row["pattern"], flags), row))
     return out
@@ -60,6 +62,22 @@ def official_country(name: str, day: date | None) -> str | None:
         ):
             return country
     return None
+
+
+@lru_cache(maxsize=1)
+def _origin_nouns() -> frozenset[str]:
+    return frozenset(w for row in models.read_patterns("parties") if row.get("kind") == "origin" for w in row["lemmas"])
+
+
+def is_origin(tok) -> bool:
+    """ "Mercuria, a Swiss firm, announced ...": a country word modifying a noun in apposition
+    to an organisation's name gives the party's origin; it is not a party."""
+    head = tok.head
+    return (
+        tok.dep_ in ("amod", "compound", "nmod", "poss")
+        and head.lemma_.lower() in _origin_nouns()
+        and head.dep_ == "appos"
+    )
 
 
 def is_not_party(name: str) -> bool:

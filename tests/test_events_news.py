@@ -190,3 +190,41 @@ def test_a_procedure_for_an_act_is_no_event(ex):
     got = found(ex, "The agency set out amended procedures for the issuance of loan guarantees to cobalt refiners.",
                 "investment")
     assert not got
+
+
+def test_a_time_set_in_the_sentence_before_dates_an_undated_past_event(ex):
+    # the sentence before has no trigger of its own: it only sets the time of what follows
+    text = ("The clearest sign of the new approach came in August, weeks before the election. "
+            "Canada banned exports of graphite to Chile.")
+    assert [e.date for e in found(ex, text, "export_control")] == ["2025-08"]
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "The announcement came after Canada banned exports of graphite to Chile.",  # told under "after"
+        "Over the summer Canada banned exports of graphite to Chile.",  # a time of its own
+    ],
+)
+def test_a_clause_with_its_own_time_borrows_no_date(ex, second):
+    text = f"The clearest sign of the new approach came in August, weeks before the election. {second}"
+    assert [e.date for e in found(ex, text, "export_control")] != ["2025-08"]
+
+
+def test_around_the_same_time_takes_the_month_told_before(ex):
+    text = ("Canada's prime minister visited Mexico in September. Around the same time, Canada signed a "
+            "memorandum with Chile on lithium processing.")
+    assert [e.date for e in found(ex, text, "agreement")] == ["2025-09"]
+
+
+def test_what_the_trigger_names_is_not_a_party_to_it(ex):
+    # "launched the Arctic Minerals Partnership": the partnership is what is launched
+    text = "In June, Canada launched the Arctic Minerals Partnership to secure lithium supply chains."
+    deals = found(ex, text, "agreement")
+    assert len(deals) == 1 and deals[0].actors == ["CA"]
+
+
+def test_a_firms_origin_in_apposition_is_no_party(ex):
+    text = "On Monday Kestrel Magnetics, a Swiss firm, announced a $1bn partnership with Gecamines on cobalt."
+    deals = found(ex, text, "agreement")
+    assert deals and "CH" not in deals[0].actors

@@ -93,9 +93,12 @@ def test_a_deal_struck_keeps_its_agreement(ex):
 @pytest.mark.parametrize(
     ("text", "day"),
     [
-        # a state visit announced for a weekday; the agenda told in the sentences after it
+        # a state visit over several days: dated to its month; the agenda told in the sentences after it
         ("Mark Carney will make a three-day state visit to Japan from Monday, his office said, to deepen "
-         "economic ties. Officials in Ottawa expect agreements on graphite supply chains.", "2025-11-17"),
+         "economic ties. Officials in Ottawa expect agreements on graphite supply chains.", "2025-11"),
+        ("Mark Carney will visit Tokyo from Nov. 17 to 19 to discuss graphite supply chains.", "2025-11"),
+        # a trip that starts on a day keeps it
+        ("Mark Carney will start a three-day trip to Japan on Monday to discuss graphite supply chains.", "2025-11-17"),
         # a visit to a country, its agenda in the same sentence
         ("Anthony Albanese will visit Jakarta on Tuesday to discuss nickel processing.", "2025-11-18"),
         # leaders due to meet: the commodity is the article's topic (the meeting is about trade in general)
@@ -105,7 +108,7 @@ def test_a_deal_struck_keeps_its_agreement(ex):
         ("On December 2nd Canada will host ministers at a graphite summit in Ottawa.", "2025-12-02"),
     ],
 )
-def test_scheduled_meetings_are_talks_of_the_meeting_day(ex, text, day):
+def test_scheduled_meetings_are_talks_of_the_meeting_day_or_month(ex, text, day):
     found = talks(ex, text)
     assert [e.date for e in found] == [day]
 

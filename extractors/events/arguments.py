@@ -83,7 +83,7 @@ def ents(
         if only is not None and e.label_ != "COMMODITY" and not any(t.i in only for t in e):
             continue
         if e.label_ == "GPE":
-            if skip_venues and _is_venue(e):
+            if (skip_venues and _is_venue(e)) or parties.is_origin(e.root):
                 continue
             actors.append(eid)
         elif e.label_ == "LEADER":
@@ -207,6 +207,8 @@ def fill(data: StageData, ctx: ArticleContext, c: Cand, i: int, title_seg: Seg |
         if not found and title_seg is not None:
             found = [a for a in ents(data, ctx, title_seg)[0] if a not in ctx.weak_ids]
         actors = list(dict.fromkeys(actors + found))
+    named = _named_by_trigger(c)
+    actors = [a for a in actors if a not in named]
     strong = [a for a in actors if a not in weak]
     top = country_counts.most_common(1)[0][0] if country_counts else None
     if top and c.type not in GOVERNMENT_TYPES and not strong:
@@ -231,6 +233,18 @@ def fill(data: StageData, ctx: ArticleContext, c: Cand, i: int, title_seg: Seg |
         return False  # FORMAT.md: events are annotated only when dated to the month
     c.split_with = split_targets(c)
     return True
+
+
+def _named_by_trigger(c: Cand) -> set[str]:
+    """Organisations whose name holds the trigger word: 'launched the Minerals Security
+    Partnership' - the partnership is what is launched, not a party to it."""
+    t = c.trigger
+    return {
+        e.ent_id_ or e.text
+        for e in t.doc.ents
+        if e.label_ in ("COMPANY", "ORG", NER_ORG)
+        and (e.start <= t.i < e.end or (e.end == t.i and e.root.dep_ == "compound" and e.root.head.i == t.i))
+    }  # the name may hold the trigger, or be its compound ("[Arctic Minerals] Partnership")
 
 
 def names_organisation(data: StageData, seg: Seg) -> bool:

@@ -122,3 +122,4 @@ class ArticleContext:
     lede: tuple[str, set[str], int] | None = None  # (day, organisations, last lede index)
     article_weak: set[str] = field(default_factory=set)  # NER-only actors seen so far
     weak_ids: set[str] = field(default_factory=set)  # NER-only actors of the current lookup
+    trigger_segs: set[int] = field(default_factory=set)  # sentences (so far) with a trigger of their own

@@ -23,6 +23,7 @@ from models.orgs import NER_ORG
 
 UNDATED_PAST_IS_NEWS = False  # an undated past-tense event is taken as the article's news
 USE_OTHER_CLAUSE_DATES = False  # a date in an unrelated clause of the sentence dates nothing
+PAST_TAKES_PREVIOUS_DATE = True  # an undated simple past continues the previous sentence's time
 
 
 _SINCE = re.compile(
@@ -86,13 +87,17 @@ def _earlier_day(ctx: ArticleContext, seg: Seg, pub: date) -> str | None:
     return None
 
 
-def _earlier_date(ctx: ArticleContext, seg: Seg, pub: date) -> DateMention | None:
+def _earlier_date(ctx: ArticleContext, seg: Seg, pub: date, lead_in: bool = False) -> DateMention | None:
     """The last day- or month-precise date of the sentence just before `seg`: the time of
-    the event a following clause continues (further back, the thread is lost)."""
+    the event a following clause continues (further back, the thread is lost). `lead_in`:
+    only when that sentence has no trigger of its own - it sets the time ("A telling
+    demonstration came in December.") rather than telling another event."""
     segs = ctx.segs
     i = next((n for n, x in enumerate(segs) if x is seg), 0)
     prev = next((x for x in reversed(segs[:i]) if not x.is_title), None)
     if prev is None:
+        return None
+    if lead_in and segs.index(prev) in ctx.trigger_segs:
         return None
     dated = [d for d in find_dates(prev.text, pub, False) if d.precision in ("day", "month")]
     if not dated:
@@ -143,7 +148,41 @@ def _in_story_year(ctx: ArticleContext, seg: Seg, d: DateMention, pub: date, fut
     return f"{year:04d}{d.date[4:]}"
 
 
+_DAY_RANGE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
+    r"\s*(?:-|–|to|through|until)\s*\d{1,2}\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s*(?:-|–|to)\s*\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+    re.IGNORECASE,
+)
+_SPAN_ADJ = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\s*-\s*day\s+(?:[\w-]+\s+){0,2}"
+    r"(?:visit|trip|tour|summit|meeting|talks|conference|session|forum|gathering|mission)\b",
+    re.IGNORECASE,
+)  # "a four-day state visit" (a "90-day truce" is how long it lasts, not a meeting)
+
+
+def _multi_day(c: Cand) -> bool:
+    """ "a four-day state visit from Sunday", "will visit Beijing from Jan. 4 to 6": a
+    meeting that spans days has no one day; it is dated to the month (a trip that "starts
+    on Monday" keeps the day: the start is what is told)."""
+    head = c.verb if c.verb is not None else c.trigger
+    if head.lemma_.lower() in ("start", "begin", "open", "kick"):
+        return False
+    t = c.trigger
+    before = t.doc[t.left_edge.i : t.i + 1].text  # "a four-day state visit" (spaCy splits "four-day")
+    return bool(_SPAN_ADJ.search(before) or _DAY_RANGE.search(c.seg.text))
+
+
 def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
+    """`_event_date`, then a meeting spanning days is dated to its month."""
+    if not _event_date(ctx, c, pub):
+        return False
+    if c.type == "talks" and c.precision == "day" and _multi_day(c):
+        c.date, c.precision = c.date[:7], "month"
+    return True
+
+
+def _event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
     """The date of the trigger's own clause, else a higher clause's, else the timeline
     header, else any date in the sentence, else the publication day for 'now' clauses."""
     seg, verb = c.seg, c.verb
@@ -241,6 +280,16 @@ def event_date(ctx: ArticleContext, c: Cand, pub: date) -> bool:
         best = min(other, key=lambda d: (abs(d.start - tpos), d.start))
         c.date, c.precision = best.date, best.precision
         return True
+    if (
+        PAST_TAKES_PREVIOUS_DATE and not found and not future and head.tag_ == "VBD"
+        and not _subordinate(head) and not _VAGUE_TIME.search(seg.text)
+    ):
+        # "A telling demonstration came in December. ... China banned exports ...": an
+        # undated simple past with no date in its sentence continues the time told just before
+        told = _earlier_date(ctx, seg, pub, lead_in=True)
+        if told is not None:
+            c.date, c.precision, c.source = told.date, told.precision, "explicit"
+            return True
     if (UNDATED_PAST_IS_NEWS or c.today_release) and head.tag_ in ("VBD", "VBN"):
         c.date, c.precision, c.source = pub.isoformat(), "day", "now"
         return True
@@ -354,6 +403,19 @@ def _inner_infinitive(owner, head, trigger) -> bool:
         owner.tag_ == "VB" and any(ch.dep_ == "aux" and ch.lower_ == "to" for ch in owner.children)
         and any(a.i in (head.i, trigger.i) for a in owner.ancestors)
     )
+
+
+_VAGUE_TIME = re.compile(
+    r"\b(?:spring|summer|autumn|winter|(?:days?|weeks?|months?|years?|decades?)\s+(?:after|before|later|earlier|ago))\b"
+    r"|\bwithin\s+(?:a|an|one|two|three|\d+)\s+(?:days?|weeks?|months?|years?)\b",
+    re.IGNORECASE,
+)  # a time of its own that find_dates cannot place: the previous sentence's date is not it
+
+
+def _subordinate(head) -> bool:
+    """ "The announcement came after China imposed ...": a clause under "after", "when",
+    "because" is told relative to its main clause, not to the sentence before."""
+    return any(ch.dep_ == "mark" for v in (head, *head.ancestors) for ch in v.children)
 
 
 def _owner_verb(tok, trigger):

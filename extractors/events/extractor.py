@@ -172,6 +172,8 @@ def article_events(data: StageData, art: Article, segs: list[Seg]) -> list[Event
         found = find_triggers(data, s)
         have = {(f.type, (f.verb if f.verb is not None else f.trigger).i) for f in found}
         found += [a for a in anaphoric_controls(data, segs, i) if (a.type, a.verb.i) not in have]
+        if found:
+            ctx.trigger_segs.add(i)
         found = decide(data, s, found)
         if not found:
             continue
